@@ -1,0 +1,48 @@
+"""Chaos knobs: latency, an error rate and dropped streams, settable at start and at run time."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from knot_tui.sim.gojson import go_json
+
+
+@dataclass
+class Chaos:
+    """Faults applied to every simulated server (knot, Nomad, Consul).
+
+    `latency` delays each response (seconds, real time); `error_rate` answers that fraction
+    of requests with a 500; `unreachable` names servers ("knot", "nomad", "consul") that
+    refuse every request with 503 as if a proxy had lost them.
+    """
+
+    latency: float = 0.0
+    error_rate: float = 0.0
+    unreachable: set[str] = field(default_factory=set)
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    injected: int = 0
+
+    def middleware(self, server: str) -> web.middleware:  # type: ignore[valid-type]
+        @web.middleware
+        async def chaos(request: web.Request, handler):  # type: ignore[no-untyped-def]
+            if self.latency > 0:
+                await asyncio.sleep(self.latency)
+            if server in self.unreachable:
+                self.injected += 1
+                return web.Response(status=503, text="Service Unavailable\n")
+            if self.error_rate > 0 and self.rng.random() < self.error_rate:
+                self.injected += 1
+                if server == "knot":
+                    return web.Response(
+                        status=500,
+                        body=go_json({"error": "simulated failure (chaos error_rate)"}),
+                        content_type="application/json",
+                    )
+                return web.Response(status=500, text="simulated failure (chaos error_rate)")
+            return await handler(request)
+
+        return chaos

@@ -1,0 +1,65 @@
+"""Shared fixtures: an isolated HOME for every test, and a fresh simulator on free ports."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from knot_tui.knot.client import KnotClient
+from knot_tui.knot.connection import Connection
+from knot_tui.sim import Simulator, SimulatorOptions
+
+#: Simulated durations run 100 times faster in tests.
+FAST = 0.01
+
+_ENV_PREFIXES = ("KNOT_", "NOMAD_", "CONSUL_", "XDG_")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test sees the developer's knot.toml, tokens or config, or writes outside tmp."""
+    for key in list(os.environ):
+        if key.startswith(_ENV_PREFIXES) or key == "NO_COLOR":
+            monkeypatch.delenv(key, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.chdir(tmp_path)
+    return home
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    async with Simulator(SimulatorOptions(time_scale=FAST, seed=7)) as simulator:
+        yield simulator
+
+
+def connection(sim: Simulator, who: str = "admin") -> Connection:
+    assert sim.seeded is not None
+    token = getattr(sim.seeded, f"{who}_token")
+    return Connection(server=sim.knot_url, token=token)
+
+
+@pytest.fixture
+async def admin(sim: Simulator) -> AsyncIterator[KnotClient]:
+    async with KnotClient(connection(sim, "admin")) as client:
+        yield client
+
+
+@pytest.fixture
+async def alice(sim: Simulator) -> AsyncIterator[KnotClient]:
+    async with KnotClient(connection(sim, "alice")) as client:
+        yield client
+
+
+@pytest.fixture
+async def bob(sim: Simulator) -> AsyncIterator[KnotClient]:
+    async with KnotClient(connection(sim, "bob")) as client:
+        yield client

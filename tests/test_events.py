@@ -1,0 +1,178 @@
+"""The SSE feed and the space sync built on it, against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from knot_tui.knot.client import KnotClient
+from knot_tui.knot.connection import Connection
+from knot_tui.knot.events import (
+    Backoff,
+    FeedAuthRequired,
+    FeedConnected,
+    FeedDown,
+    FeedItem,
+    OtherEvent,
+    SpaceChanged,
+    SpaceDeleted,
+    TemplatesChanged,
+    event_feed,
+    parse_message,
+)
+from knot_tui.knot.models import SpaceRequest
+from knot_tui.sim import Simulator
+from knot_tui.state import FeedStatus, SpaceStore, SpaceSync, StoreUpdate
+
+FAST_BACKOFF = Backoff(first=0.01, cap=0.05)
+
+
+async def next_of(feed: AsyncIterator[FeedItem], kind: type, timeout: float = 5.0) -> FeedItem:
+    async def find() -> FeedItem:
+        async for item in feed:
+            if isinstance(item, kind):
+                return item
+        raise AssertionError(f"feed ended before {kind.__name__}")
+
+    return await asyncio.wait_for(find(), timeout)
+
+
+def test_parse_message_payloads() -> None:
+    assert parse_message(
+        '{"type":"space:changed","payload":{"id":"s1","user_id":"u1"}}'
+    ) == SpaceChanged("s1", "u1")
+    assert parse_message('{"type":"space:deleted","payload":{"id":"s1"}}') == SpaceDeleted("s1", "")
+    assert parse_message('{"type":"auth:required"}') == FeedAuthRequired(
+        "the server ended this session"
+    )
+    assert parse_message('{"type":"templates:deleted","payload":{"id":"t"}}') == TemplatesChanged(
+        "t", deleted=True
+    )
+    shared = parse_message(
+        '{"type":"space:changed","payload":{"id":"s","user_id":"u","shared_with_user_ids":["a"],"previous_user_ids":["b"]}}'
+    )
+    assert shared == SpaceChanged("s", "u", ("a",), ("b",))
+    assert parse_message('{"type":"pool:changed","payload":{"id":"p"}}') == OtherEvent(
+        "pool:changed", {"id": "p"}
+    )
+    # the OpenAPI example shape (wrong, knot-api.md section 10) has no payload: ignored safely
+    assert parse_message('{"type":"space_changed","space_id":"x"}') == OtherEvent(
+        "space_changed", {}
+    )
+    for junk in ["", "not json", "[]", '{"type": 5}', '{"type":"space:changed","payload":"x"}']:
+        item = parse_message(junk)
+        assert item is None or isinstance(item, OtherEvent)
+
+
+async def test_connected_then_space_events(admin: KnotClient, sim: Simulator) -> None:
+    feed = event_feed(admin, backoff=FAST_BACKOFF)
+    assert await next_of(feed, FeedConnected) == FeedConnected(reconnect=False)
+    alice_desk = next(s for s in sim.world.live_spaces() if s.name == "scratch")
+    await admin.start_space(alice_desk.space_id)
+    changed = await next_of(feed, SpaceChanged)
+    assert changed == SpaceChanged(alice_desk.space_id, alice_desk.user_id)
+    await feed.aclose()
+
+
+async def test_reconnects_after_the_server_drops_the_feed(
+    admin: KnotClient, sim: Simulator
+) -> None:
+    feed = event_feed(admin, backoff=FAST_BACKOFF)
+    await next_of(feed, FeedConnected)
+    sim.world.hub.close_all()
+    down = await next_of(feed, FeedDown)
+    assert "closed" in down.reason and down.attempt == 1
+    assert await next_of(feed, FeedConnected) == FeedConnected(reconnect=True)
+    await feed.aclose()
+
+
+async def test_silence_counts_as_a_dead_connection(admin: KnotClient) -> None:
+    # knot sends a keep-alive every 5 s; with a 0.3 s silence limit the feed must give up and retry.
+    feed = event_feed(admin, silence=0.3, backoff=FAST_BACKOFF)
+    await next_of(feed, FeedConnected)
+    down = await next_of(feed, FeedDown)
+    assert down.reason == "no data for 0 s" or down.reason.startswith("no data for")
+    await next_of(feed, FeedConnected)
+    await feed.aclose()
+
+
+async def test_bad_token_stops_the_feed(sim: Simulator) -> None:
+    async with KnotClient(Connection(server=sim.knot_url, token="revoked")) as client:
+        items = [item async for item in event_feed(client, backoff=FAST_BACKOFF)]
+    assert items == [FeedAuthRequired("the server refused the API token (401)")]
+
+
+async def test_unreachable_server_backs_off() -> None:
+    async with KnotClient(Connection(server="http://127.0.0.1:9", token="t")) as client:
+        feed = event_feed(client, backoff=Backoff(first=0.01, cap=0.02))
+        first = await next_of(feed, FeedDown)
+        second = await next_of(feed, FeedDown)
+        await feed.aclose()
+    assert "Cannot connect" in first.reason and second.attempt == 2
+
+
+def test_backoff_doubles_to_the_cap() -> None:
+    backoff = Backoff()
+    delays = [backoff.next() for _ in range(8)]
+    assert 0.8 <= delays[0] <= 1.0 and 1.6 <= delays[1] <= 2.0
+    assert all(24.0 <= d <= 30.0 for d in delays[5:])
+    backoff.reset()
+    assert backoff.next() <= 1.0
+
+
+async def _updates(sync: SpaceSync) -> AsyncIterator[StoreUpdate | FeedStatus]:
+    async for item in sync.run():
+        if isinstance(item, StoreUpdate | FeedStatus):
+            yield item
+
+
+async def test_sync_refetches_one_space_per_event(alice: KnotClient, sim: Simulator) -> None:
+    store = SpaceStore()
+    sync = SpaceSync(alice, store, feed=lambda c: event_feed(c, backoff=FAST_BACKOFF))
+    loaded = await sync.load()
+    assert loaded.full and {s.name for s in store.spaces.values()} >= {"desk", "scratch"}
+    updates = _updates(sync)
+    assert await next_of(updates, FeedStatus) == FeedStatus("connecting")
+    await next_of(updates, FeedStatus)  # live
+    scratch = next(s for s in store.spaces.values() if s.name == "scratch")
+    await alice.start_space(scratch.space_id)
+    update = await next_of(updates, StoreUpdate)
+    assert update.change.updated == frozenset({scratch.space_id}) and not update.change.full
+    assert store.spaces[scratch.space_id].is_pending
+
+    # knot announces a new space with space:deleted: the sync must add it, not drop it
+    template = next(t for t in await alice.templates() if t.name == "Debian Dev")
+    new_id = await alice.create_space(SpaceRequest(name="fresh", template_id=template.template_id))
+    update = await next_of(updates, StoreUpdate)
+    assert update.change.added == frozenset({new_id}) and store.spaces[new_id].name == "fresh"
+
+    # a reconnect refetches everything
+    sim.world.hub.close_all()
+    while True:
+        update = await next_of(updates, StoreUpdate)
+        if update.change.full:
+            break
+    await updates.aclose()
+
+
+async def test_sync_ignores_other_users_spaces(alice: KnotClient, sim: Simulator) -> None:
+    store = SpaceStore()
+    sync = SpaceSync(alice, store, feed=lambda c: event_feed(c, backoff=FAST_BACKOFF))
+    await sync.load()
+    bob_space = next(
+        s
+        for s in sim.world.live_spaces()
+        if s.user_id == sim.seeded.bob.user_id and not s.is_deployed
+    )
+    assert not store.relevant(bob_space.space_id, bob_space.user_id)
+    assert store.relevant("unknown", sim.seeded.alice.user_id)
+
+
+@pytest.mark.parametrize("all_users", [True, False])
+async def test_admin_view_scope(admin: KnotClient, all_users: bool) -> None:
+    store = SpaceStore(all_users=all_users)
+    await SpaceSync(admin, store).load()
+    owners = {s.username for s in store.spaces.values()}
+    assert owners == ({"admin", "alice", "bob"} if all_users else {"admin"})
