@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from textual.app import App
 from textual.message import Message
@@ -30,7 +31,7 @@ def utcnow() -> datetime:
 class KnotApp(App[int]):
     """knot-tui. Data flows one way: client -> store -> messages -> screens."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "knot-tui"
 
     feed_status: reactive[FeedStatus] = reactive(FeedStatus("connecting"), always_update=True)
@@ -159,5 +160,4 @@ class KnotApp(App[int]):
         self.crash_summary = logsetup.redact(
             f"knot-tui stopped after an unexpected error ({name}: {exc})."
         )
-        self._return_code = 1
-        self.exit(1)
+        self.exit(return_code=1)

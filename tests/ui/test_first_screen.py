@@ -65,3 +65,23 @@ async def test_not_configured_points_at_the_demo() -> None:
         assert "knot-tui --demo" in text and "knot connect" in text
         await pilot.press("q")
     assert app.return_code in (0, None)
+
+
+class _Exploding(KnotApp):
+    def on_mount(self) -> None:
+        secret = self.settings.token
+        raise RuntimeError(f"kaboom with {secret}")
+
+
+def test_a_crash_prints_a_summary_not_a_traceback(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from knot_tui import logsetup
+
+    logsetup.setup()
+    app = _Exploding(replace(Settings(), server="http://127.0.0.1:9", token="SECRET-TOKEN-abcdef"))
+    app.run(headless=True, size=(80, 24))
+    out = capsys.readouterr()
+    assert app.return_code == 1
+    assert "RuntimeError" in app.crash_summary and "SECRET-TOKEN-abcdef" not in app.crash_summary
+    assert "Traceback" not in out.err + out.out and "SECRET-TOKEN-abcdef" not in out.err + out.out
+    logged = logsetup.log_path().read_text()
+    assert "Traceback" in logged and "kaboom" in logged and "SECRET-TOKEN-abcdef" not in logged
