@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
@@ -29,10 +30,17 @@ from knot_tui.state import FeedStatus, SpaceStore, SpaceSync, StoreUpdate
 FAST_BACKOFF = Backoff(first=0.01, cap=0.05)
 
 
-async def next_of(feed: AsyncIterator[FeedItem], kind: type, timeout: float = 5.0) -> FeedItem:
+async def next_of(
+    feed: AsyncIterator[FeedItem],
+    kind: type,
+    timeout: float = 5.0,
+    where: Callable[[Any], bool] = lambda item: True,
+) -> Any:
+    """The next item of `kind` (matching `where`); seeded spaces keep emitting events too."""
+
     async def find() -> FeedItem:
         async for item in feed:
-            if isinstance(item, kind):
+            if isinstance(item, kind) and where(item):
                 return item
         raise AssertionError(f"feed ended before {kind.__name__}")
 
@@ -71,7 +79,7 @@ async def test_connected_then_space_events(admin: KnotClient, sim: Simulator) ->
     assert await next_of(feed, FeedConnected) == FeedConnected(reconnect=False)
     alice_desk = next(s for s in sim.world.live_spaces() if s.name == "scratch")
     await admin.start_space(alice_desk.space_id)
-    changed = await next_of(feed, SpaceChanged)
+    changed = await next_of(feed, SpaceChanged, where=lambda i: i.space_id == alice_desk.space_id)
     assert changed == SpaceChanged(alice_desk.space_id, alice_desk.user_id)
     await feed.aclose()
 
@@ -138,22 +146,21 @@ async def test_sync_refetches_one_space_per_event(alice: KnotClient, sim: Simula
     await next_of(updates, FeedStatus)  # live
     scratch = next(s for s in store.spaces.values() if s.name == "scratch")
     await alice.start_space(scratch.space_id)
-    update = await next_of(updates, StoreUpdate)
+    update = await next_of(
+        updates, StoreUpdate, where=lambda u: scratch.space_id in u.change.updated
+    )
     assert update.change.updated == frozenset({scratch.space_id}) and not update.change.full
     assert store.spaces[scratch.space_id].is_pending
 
     # knot announces a new space with space:deleted: the sync must add it, not drop it
     template = next(t for t in await alice.templates() if t.name == "Debian Dev")
     new_id = await alice.create_space(SpaceRequest(name="fresh", template_id=template.template_id))
-    update = await next_of(updates, StoreUpdate)
+    update = await next_of(updates, StoreUpdate, where=lambda u: bool(u.change.added))
     assert update.change.added == frozenset({new_id}) and store.spaces[new_id].name == "fresh"
 
     # a reconnect refetches everything
     sim.world.hub.close_all()
-    while True:
-        update = await next_of(updates, StoreUpdate)
-        if update.change.full:
-            break
+    await next_of(updates, StoreUpdate, where=lambda u: u.change.full)
     await updates.aclose()
 
 
