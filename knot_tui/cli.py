@@ -59,6 +59,16 @@ def _scale(text: str) -> float:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a fraction (0-1)")
+    return value
+
+
 def _global_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """The connection flags, accepted before or after a subcommand."""
     default: Any = argparse.SUPPRESS if suppress else None
@@ -161,6 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PW",
         help="also accept this password for SSH into any simulated space",
     )
+    sim.add_argument(
+        "--latency", type=_scale, default=0.0, metavar="S", help="delay every response by S seconds"
+    )
+    sim.add_argument(
+        "--error-rate",
+        type=_fraction,
+        default=0.0,
+        metavar="P",
+        help="answer this fraction of requests with a 500",
+    )
     return parser
 
 
@@ -202,6 +222,8 @@ def run_sim(args: argparse.Namespace) -> int:
         time_scale=args.time_scale,
         seed=args.seed,
         ssh_password=args.ssh_password,
+        latency=args.latency,
+        error_rate=args.error_rate,
     )
 
     async def serve() -> None:
@@ -228,8 +250,13 @@ def run_sim(args: argparse.Namespace) -> int:
             assert seeded is not None
             print(
                 f"knot-tui sim: knot at {sim.knot_url} ({len(sim.world.live_spaces())} spaces, "
-                f"{len(sim.world.users)} users). Accounts: admin@knot.test, alice@knot.test, "
-                f"bob@knot.test; password {sim.demo_password!r}. Ctrl-C stops.",
+                f"{len(sim.world.users)} users), Nomad at {sim.nomad_url}, Consul at "
+                f"{sim.consul_url}.\n  Accounts: admin@knot.test, alice@knot.test, bob@knot.test "
+                f"(password {sim.demo_password!r}); knot tokens: alice {seeded.alice_token}, "
+                f"bob {seeded.bob_token}.\n  Nomad tokens: management (exported), alice "
+                f"{seeded.nomad_alice}, bob {seeded.nomad_bob}, no access {seeded.nomad_nobody}."
+                "\n  Chaos at run time: POST /_sim/chaos on the knot port (admin token). "
+                "Ctrl-C stops.",
                 file=sys.stderr,
                 flush=True,
             )

@@ -50,6 +50,9 @@ def setup(level: int = logging.INFO) -> Path:
     handler._knot_tui = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # Library warnings (urllib3's InsecureRequestWarning, ...) go to the log, never to a
+    # terminal the TUI is drawing on.
+    logging.captureWarnings(True)
     # httpx logs every request URL at INFO; keep that out unless debugging.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
+from knot_tui.config import ConsulSettings, NomadSettings
 from knot_tui.knot.client import KnotClient
 from knot_tui.knot.connection import Connection
+from knot_tui.nomad.consul import ConsulClient
+from knot_tui.nomad.gateway import NomadGateway, NomadStreams
 from knot_tui.sim import Simulator, SimulatorOptions
 
 #: Simulated durations run 100 times faster in tests.
 FAST = 0.01
+
+GatewayFactory = Callable[[str], NomadGateway]
 
 _ENV_PREFIXES = ("KNOT_", "NOMAD_", "CONSUL_", "XDG_")
 
@@ -63,3 +68,34 @@ async def alice(sim: Simulator) -> AsyncIterator[KnotClient]:
 async def bob(sim: Simulator) -> AsyncIterator[KnotClient]:
     async with KnotClient(connection(sim, "bob")) as client:
         yield client
+
+
+@pytest.fixture
+async def gateways(sim: Simulator) -> AsyncIterator[GatewayFactory]:
+    made: list[NomadGateway] = []
+
+    def make(who: str = "management") -> NomadGateway:
+        token = getattr(sim.seeded, f"nomad_{who}")
+        gateway = NomadGateway(NomadSettings(addr=sim.nomad_url, token=token))
+        made.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in made:
+        await gateway.close()
+
+
+@pytest.fixture
+async def streams(sim: Simulator) -> AsyncIterator[NomadStreams]:
+    gateway = NomadGateway(NomadSettings(addr=sim.nomad_url, token=sim.seeded.nomad_management))
+    client = NomadStreams(gateway)
+    yield client
+    await client.close()
+    await gateway.close()
+
+
+@pytest.fixture
+async def consul(sim: Simulator) -> AsyncIterator[ConsulClient]:
+    client = ConsulClient(ConsulSettings(addr=sim.consul_url, token=sim.seeded.consul_token))
+    yield client
+    await client.close()

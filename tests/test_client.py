@@ -69,7 +69,10 @@ async def test_list_rules(admin: KnotClient, alice: KnotClient) -> None:
     # a developer without user_id gets nothing (knot-api.md 3.2)
     assert await alice.list_spaces() == []
     me, mine = await alice.my_spaces()
-    assert mine and {s.user_id for s in mine} == {me.user_id}
+    own = [s for s in mine if s.user_id == me.user_id]
+    shared = [s for s in mine if s.user_id != me.user_id]
+    assert own and all(me.user_id in s.shares for s in shared)  # own, plus shared with alice
+    assert [s.name for s in shared] == ["lab"] and shared[0].username == "bob"
     assert [s.name for s in mine] == sorted(s.name for s in mine)
 
 

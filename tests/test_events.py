@@ -171,7 +171,7 @@ async def test_sync_ignores_other_users_spaces(alice: KnotClient, sim: Simulator
     bob_space = next(
         s
         for s in sim.world.live_spaces()
-        if s.user_id == sim.seeded.bob.user_id and not s.is_deployed
+        if s.user_id == sim.seeded.bob.user_id and sim.seeded.alice.user_id not in s.shares
     )
     assert not store.relevant(bob_space.space_id, bob_space.user_id)
     assert store.relevant("unknown", sim.seeded.alice.user_id)

@@ -109,3 +109,26 @@ def test_simulator_thread_serves_another_loop() -> None:
                 return (await bob.whoami()).username
 
         assert asyncio.run(whoami()) == "bob"
+
+
+async def test_chaos_knobs_at_start_and_at_run_time() -> None:
+    async with Simulator(SimulatorOptions(time_scale=0.01, error_rate=1.0)) as sim:
+        headers = {"Authorization": f"Bearer {sim.seeded.admin_token}"}
+        async with httpx.AsyncClient(base_url=sim.knot_url, headers=headers) as raw:
+            assert (await raw.get("/api/ping")).status_code == 500
+            assert (
+                await raw.post("/_sim/chaos", json={"error_rate": 0, "unreachable": ["nomad"]})
+            ).status_code == 200
+            assert (await raw.get("/api/ping")).status_code == 200
+            assert (
+                await raw.post(
+                    "/_sim/chaos", json={"x": 1}, headers={"Authorization": "Bearer nope"}
+                )
+            ).status_code == 401
+        async with httpx.AsyncClient(base_url=sim.nomad_url) as nomad:
+            assert (await nomad.get("/v1/status/leader")).status_code == 503
+        sim.chaos.update({"unreachable": [], "latency": 0.3})
+        async with httpx.AsyncClient(base_url=sim.nomad_url) as nomad:
+            started = time.perf_counter()
+            assert (await nomad.get("/v1/status/leader")).status_code == 200
+            assert time.perf_counter() - started >= 0.3

@@ -26,9 +26,29 @@ class Chaos:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     injected: int = 0
 
+    def update(self, settings: dict[str, object]) -> None:
+        """Apply knobs from a control request (unknown keys are ignored)."""
+        if "latency" in settings:
+            self.latency = max(0.0, float(settings["latency"]))  # type: ignore[arg-type]
+        if "error_rate" in settings:
+            self.error_rate = min(1.0, max(0.0, float(settings["error_rate"])))  # type: ignore[arg-type]
+        if "unreachable" in settings:
+            value = settings["unreachable"]
+            self.unreachable = {str(v) for v in value} if isinstance(value, list) else set()
+
+    def state(self) -> dict[str, object]:
+        return {
+            "latency": self.latency,
+            "error_rate": self.error_rate,
+            "unreachable": sorted(self.unreachable),
+            "injected": self.injected,
+        }
+
     def middleware(self, server: str) -> web.middleware:  # type: ignore[valid-type]
         @web.middleware
         async def chaos(request: web.Request, handler):  # type: ignore[no-untyped-def]
+            if request.path.startswith("/_sim/"):
+                return await handler(request)
             if self.latency > 0:
                 await asyncio.sleep(self.latency)
             if server in self.unreachable:

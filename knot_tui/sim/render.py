@@ -31,7 +31,7 @@ def template_data(world: World, space: SimSpace) -> dict[str, Any]:
         zone=world.zone,
         first_boot=space.template_hash == "",
         custom={c["name"]: c["value"] for c in space.custom_fields},
-        variables={},
+        variables=world.template_vars,
     )
     if owner is not None:
         data["user"]["service_password"] = owner.service_password

@@ -12,6 +12,7 @@ from importlib import resources
 
 from knot_tui import templates as bundled
 from knot_tui.sim import agent
+from knot_tui.sim.lifecycle import register_job
 from knot_tui.sim.render import ensure_volume_data
 from knot_tui.sim.world import (
     ADMIN_ROLE_ID,
@@ -39,6 +40,12 @@ class Seeded:
     admin_token: str
     alice_token: str
     bob_token: str
+    #: Nomad ACL tokens: management (ops), per-developer, and one that may read nothing.
+    nomad_management: str = ""
+    nomad_alice: str = ""
+    nomad_bob: str = ""
+    nomad_nobody: str = ""
+    consul_token: str = ""
 
 
 def _data(name: str) -> str:
@@ -123,6 +130,8 @@ def _space(
         space.is_deployed = True
         space.is_pending = state == "stopping"
         if not world.is_remote(space):
+            if template.platform == "nomad":
+                register_job(world, space, settled=True)
             agent.connect(world, space)
             _history(world, space, age_hours)
     elif state == "starting":
@@ -236,6 +245,14 @@ def seed(world: World, *, spaces: int = 0, users: int = 0) -> Seeded:
         active=False,
     )
 
+    cluster = world.nomad
+    seeded.nomad_management = cluster.add_token("ops (management)", "management").secret
+    seeded.nomad_alice = cluster.developer_token("alice").secret
+    seeded.nomad_bob = cluster.developer_token("bob").secret
+    seeded.nomad_nobody = cluster.add_token("no access", "client", {}, ["none"]).secret
+    cluster.ensure_namespace("admin", "Spaces of admin")
+    seeded.consul_token = world.new_id()
+
     _space(world, alice, ubuntu, "desk", "running", description="Daily driver", age_hours=52)
     _space(world, alice, debian, "api-dev", "running", age_hours=5)
     _space(world, alice, ubuntu, "scratch")
@@ -243,11 +260,12 @@ def seed(world: World, *, spaces: int = 0, users: int = 0) -> Seeded:
     _space(world, alice, debian, "flaky", "running", age_hours=3, fault="flapping")
     _space(world, alice, ubuntu, "build-box", "running", age_hours=200, outdated=True)
     _space(world, bob, ubuntu, "desk", "running", age_hours=8, fault="unhealthy")
-    _space(world, bob, debian, "lab", "starting")
+    lab = _space(world, bob, debian, "lab", "starting", description="Shared with alice")
+    lab.shares = [alice.user_id]
     _space(world, bob, ubuntu, "remote-desk", "running", zone=REMOTE_ZONE, age_hours=20)
     _space(world, bob, ubuntu, "gpu-test", "starting", fault="image-pull")
     _space(world, bob, docker, "sandbox", "stopped")
-    _space(world, admin, debian, "ops-console", "running", age_hours=400)
+    _space(world, admin, debian, "ops-console", "running", age_hours=400, fault="node-away")
     _space(world, admin, docker, "cleanup", "stopped")
 
     _populate(world, seeded, [ubuntu, debian, docker], spaces=spaces, users=users)

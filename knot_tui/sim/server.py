@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,14 +34,21 @@ class SimulatorOptions:
     #: Give the server a wildcard domain under `*.localhost` (VNC and web-port links).
     wildcard: bool = True
     frozen_at: datetime | None = None
+    #: Chaos from the start (also settable at run time: `Simulator.chaos`, `POST /_sim/chaos`).
+    latency: float = 0.0
+    error_rate: float = 0.0
 
 
 class Simulator:
     """The whole simulated installation; `async with Simulator(...) as sim:` in tests."""
 
-    def __init__(self, options: SimulatorOptions | None = None) -> None:
+    def __init__(
+        self, options: SimulatorOptions | None = None, *, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         self.options = options or SimulatorOptions()
-        self.chaos = Chaos()
+        #: Serve Nomad and Consul over TLS with this context (tests of TLS verification).
+        self.ssl_context = ssl_context
+        self.chaos = Chaos(latency=self.options.latency, error_rate=self.options.error_rate)
         self.world = World(
             seed=self.options.seed,
             clock=SimClock(self.options.time_scale, self.options.frozen_at),
@@ -54,16 +62,23 @@ class Simulator:
         self.consul_url = ""
         self.nomad_management_token = ""
         self.consul_token = ""
-        self.nomad_tokens: dict[str, Any] = {}
+        #: Run-time knobs of the Nomad server (log/event stream drops, frame splitting, ...).
+        self.nomad_options: dict[str, Any] = {}
 
     @property
     def demo_password(self) -> str:
         return DEMO_PASSWORD
 
-    async def _serve(self, app: web.Application, port: int) -> str:
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    async def _serve(self, app: web.Application, port: int, *, tls: bool = True) -> str:
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.options.host, port, reuse_address=True)
+        site = web.TCPSite(
+            runner,
+            self.options.host,
+            port,
+            reuse_address=True,
+            ssl_context=self.ssl_context if tls else None,
+        )
         await site.start()
         self._runners.append(runner)
         server = site._server  # the bound asyncio server: the only place the real port lives
@@ -71,42 +86,82 @@ class Simulator:
         host = self.options.host
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{bound}"
+        scheme = "https" if tls and self.ssl_context is not None else "http"
+        return f"{scheme}://{host}:{bound}"
 
     async def start(self) -> Simulator:
         world = self.world
         knot = knot_app.build_app(
             world, ssh_backend=self.ssh, middlewares=[self.chaos.middleware("knot")]
         )
-        self.knot_url = await self._serve(knot, self.options.knot_port)
+        knot.router.add_get("/_sim/chaos", self._chaos_get)
+        knot.router.add_post("/_sim/chaos", self._chaos_post)
+        self.knot_url = await self._serve(knot, self.options.knot_port, tls=False)
         world.server_url = self.knot_url
         if self.options.wildcard:
             port = self.knot_url.rsplit(":", 1)[1]
             world.wildcard_domain = f"*.knot.localhost:{port}"
         self.seeded = seed(world, spaces=self.options.spaces, users=self.options.users)
-        self.nomad_management_token = world.new_id()
-        self.consul_token = world.new_id()
-        self.nomad_tokens = {
-            self.nomad_management_token: {
-                "AccessorID": world.new_id(),
-                "SecretID": self.nomad_management_token,
-                "Name": "knot-tui sim management",
-                "Type": "management",
-                "Policies": None,
-                "Global": True,
-            }
-        }
+        seeded = self.seeded
+        self.nomad_management_token = seeded.nomad_management
+        self.consul_token = seeded.consul_token
         nomad = nomad_app.build_app(
-            world, self.nomad_tokens, middlewares=[self.chaos.middleware("nomad")]
+            world, options=self.nomad_options, middlewares=[self.chaos.middleware("nomad")]
         )
         self.nomad_url = await self._serve(nomad, self.options.nomad_port)
-        consul = consul_app.build_app(world, middlewares=[self.chaos.middleware("consul")])
+        consul = consul_app.build_app(
+            world, {seeded.consul_token}, middlewares=[self.chaos.middleware("consul")]
+        )
         self.consul_url = await self._serve(consul, self.options.consul_port)
         lifecycle.resume(world)
         self._background.append(asyncio.get_running_loop().create_task(agent.report_loop(world)))
         return self
 
+    def drop_streams(self) -> None:
+        """Cut every open stream: knot's event feeds and agent logs, Nomad's logs and events."""
+        self.world.hub.close_all()
+        for space in self.world.spaces.values():
+            if space.agent is not None:
+                for queue in list(space.agent.listeners):
+                    queue.put_nowait(None)
+                space.agent.listeners.clear()
+        self.nomad_options["drop_log_streams"] = (
+            self.nomad_options.get("drop_log_streams", 0) + 1000
+        )
+        self.nomad_options["drop_event_streams"] = (
+            self.nomad_options.get("drop_event_streams", 0) + 1000
+        )
+        self.world.nomad.event_signal.set()
+
+    def _control_allowed(self, request: web.Request) -> bool:
+        assert self.seeded is not None
+        return request.headers.get("Authorization", "") == f"Bearer {self.seeded.admin_token}"
+
+    async def _chaos_get(self, request: web.Request) -> web.StreamResponse:
+        if not self._control_allowed(request):
+            return web.json_response({"error": "the admin token is required"}, status=401)
+        return web.json_response({**self.chaos.state(), "nomad": self.nomad_options})
+
+    async def _chaos_post(self, request: web.Request) -> web.StreamResponse:
+        """Run-time chaos for `knot-tui sim` users and out-of-process tests (admin token)."""
+        if not self._control_allowed(request):
+            return web.json_response({"error": "the admin token is required"}, status=401)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "send a JSON object"}, status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"error": "send a JSON object"}, status=400)
+        self.chaos.update(body)
+        for key in ("log_drops", "split_frames", "event_acl"):
+            if key in body:
+                self.nomad_options[key] = body[key]
+        if body.get("drop_streams"):
+            self.drop_streams()
+        return web.json_response({**self.chaos.state(), "nomad": self.nomad_options})
+
     async def stop(self) -> None:
+        self.world.nomad.close()
         for task in self._background:
             task.cancel()
         for task in self._background:

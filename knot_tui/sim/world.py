@@ -205,6 +205,8 @@ class SimSpace:
     agent: SimAgent | None = None
     #: Simulation only: per-space fault overriding the template's.
     fault: str = ""
+    #: knot's `container_id`/`nomad_namespace` (DB only, never in the API): (namespace, job id).
+    nomad_job: tuple[str, str] | None = None
 
 
 class World:
@@ -235,11 +237,16 @@ class World:
         self.sessions: dict[str, str] = {}  # session id -> user id
         self.templates: dict[str, SimTemplate] = {}
         self.spaces: dict[str, SimSpace] = {}
+        #: Template variables (`${{ .var.<name> }}`), readable only with ManageVariables.
+        self.template_vars: dict[str, str] = {}
         self.hub = EventHub()
         self.index = 1
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.hooks: list[Callable[[str, SimSpace], None]] = []
+        from knot_tui.sim.nomad import NomadCluster
+
+        self.nomad = NomadCluster(self)
 
     # ---- identifiers -------------------------------------------------------------------
 
