@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 
 from knot_tui import logsetup
-from knot_tui.config import Settings
+from knot_tui.config import ConsulSettings, NomadSettings, Settings
 
 DEMO_SSH_PASSWORD = "demo"  # noqa: S105 - documented in the README for --demo
 DEMO_TIME_SCALE = 0.5
@@ -32,6 +32,8 @@ def launch(settings: Settings, *, demo: bool) -> int:
             tls_skip_verify=False,
             source="demo",
             demo=True,
+            nomad=NomadSettings(addr=simulator.nomad_url, token=simulator.seeded.nomad_management),
+            consul=ConsulSettings(addr=simulator.consul_url, token=simulator.seeded.consul_token),
         )
     app = KnotApp(settings)
     try:
