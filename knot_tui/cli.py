@@ -73,12 +73,8 @@ def _global_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """The connection flags, accepted before or after a subcommand."""
     default: Any = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("connection")
-    group.add_argument(
-        "--server", metavar="URL", default=default, help="knot server address (with --token)"
-    )
-    group.add_argument(
-        "--token", metavar="TOKEN", default=default, help="knot API token (with --server)"
-    )
+    group.add_argument("--server", metavar="URL", default=default, help="knot server address (with --token)")
+    group.add_argument("--token", metavar="TOKEN", default=default, help="knot API token (with --server)")
     group.add_argument(
         "--alias",
         metavar="NAME",
@@ -98,12 +94,8 @@ def _global_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         default=default,
         help="do not verify the knot server's TLS certificate (verified by default)",
     )
-    group.add_argument(
-        "--nomad-addr", metavar="URL", default=default, help="Nomad address (NOMAD_ADDR)"
-    )
-    group.add_argument(
-        "--nomad-token", metavar="TOKEN", default=default, help="Nomad token (NOMAD_TOKEN)"
-    )
+    group.add_argument("--nomad-addr", metavar="URL", default=default, help="Nomad address (NOMAD_ADDR)")
+    group.add_argument("--nomad-token", metavar="TOKEN", default=default, help="Nomad token (NOMAD_TOKEN)")
     group.add_argument(
         "--nomad-namespace", metavar="NS", default=default, help="Nomad namespace (NOMAD_NAMESPACE)"
     )
@@ -140,21 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    sim.add_argument(
-        "--knot-port", type=_port, default=0, metavar="N", help="knot port (0 = a free port)"
-    )
-    sim.add_argument(
-        "--nomad-port", type=_port, default=0, metavar="N", help="Nomad port (0 = a free port)"
-    )
+    sim.add_argument("--knot-port", type=_port, default=0, metavar="N", help="knot port (0 = a free port)")
+    sim.add_argument("--nomad-port", type=_port, default=0, metavar="N", help="Nomad port (0 = a free port)")
     sim.add_argument(
         "--consul-port", type=_port, default=0, metavar="N", help="Consul port (0 = a free port)"
     )
-    sim.add_argument(
-        "--spaces", type=_count, default=0, metavar="N", help="seed this many spaces in total"
-    )
-    sim.add_argument(
-        "--users", type=_count, default=0, metavar="N", help="seed this many users in total"
-    )
+    sim.add_argument("--spaces", type=_count, default=0, metavar="N", help="seed this many spaces in total")
+    sim.add_argument("--users", type=_count, default=0, metavar="N", help="seed this many users in total")
     sim.add_argument(
         "--time-scale",
         type=_scale,
@@ -162,9 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X",
         help="multiply simulated durations by X (0.1 = ten times faster; default 1)",
     )
-    sim.add_argument(
-        "--seed", type=int, default=1, metavar="S", help="random seed (same seed, same world)"
-    )
+    sim.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same world)")
     sim.add_argument(
         "--ssh-password",
         default=None,

@@ -205,13 +205,9 @@ class SpaceSync:
                 await self._out.put(FeedStatus("auth", item.reason))
                 return
             elif isinstance(item, SpaceChanged):
-                if self.store.relevant(
-                    item.space_id, item.user_id, item.shared_with + item.previous_users
-                ):
+                if self.store.relevant(item.space_id, item.user_id, item.shared_with + item.previous_users):
                     self.request(item.space_id)
-            elif isinstance(item, SpaceDeleted) and self.store.relevant(
-                item.space_id, item.user_id
-            ):
+            elif isinstance(item, SpaceDeleted) and self.store.relevant(item.space_id, item.user_id):
                 # knot also sends space:deleted for a space it just created: ask, don't assume.
                 self.request(item.space_id)
 
@@ -222,9 +218,7 @@ class SpaceSync:
         try:
             while True:
                 getter = asyncio.ensure_future(self._out.get())
-                done, _ = await asyncio.wait(
-                    {getter, follower}, return_when=asyncio.FIRST_COMPLETED
-                )
+                done, _ = await asyncio.wait({getter, follower}, return_when=asyncio.FIRST_COMPLETED)
                 if getter in done:
                     yield getter.result()
                     continue

@@ -95,9 +95,7 @@ def _templates() -> list[tuple[re.Pattern[str], str, int]]:
     for template in paths:
         regex = (
             "^"
-            + re.sub(
-                r"\{[^}]+\}", "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
-            )
+            + re.sub(r"\{[^}]+\}", "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
             + "$"
         )
         out.append((re.compile(regex), template, template.count("{")))
@@ -142,11 +140,7 @@ def check(exchange: Exchange) -> list[Deviation]:
 
     op = operation(exchange.method, exchange.path)
     if op.endswith("(not in spec)"):
-        return [
-            Deviation(
-                op.split(" ")[0] + " " + exchange.path.split("/")[1], "request", "", "not-in-spec"
-            )
-        ]
+        return [Deviation(op.split(" ")[0] + " " + exchange.path.split("/")[1], "request", "", "not-in-spec")]
     headers = {
         k: v
         for k, v in exchange.headers.items()
@@ -210,9 +204,7 @@ def _validate_item(op: str, status: int, body: bytes, schema_name: str) -> list[
             kind = f"format:{error.validator_value}"
         else:
             kind = str(error.validator)
-        out.append(
-            Deviation(op, f"response {status} as {schema_name}", _field(error.absolute_path), kind)
-        )
+        out.append(Deviation(op, f"response {status} as {schema_name}", _field(error.absolute_path), kind))
     return out
 
 

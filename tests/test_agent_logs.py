@@ -42,10 +42,7 @@ async def test_history_marker_then_live(sim: Simulator) -> None:
 
 async def test_no_follow_stops_at_the_marker(sim: Simulator) -> None:
     desk = _space(sim, "alice", "desk")
-    items = [
-        item
-        async for item in agent_log_stream(connection(sim, "alice"), desk.space_id, follow=False)
-    ]
+    items = [item async for item in agent_log_stream(connection(sim, "alice"), desk.space_id, follow=False)]
     assert isinstance(items[-1], HistoryEnd)
 
 
@@ -81,8 +78,6 @@ async def test_names_are_refused_and_permission_is_checked(sim: Simulator) -> No
     assert info.value.status == 400
     sim.seeded.alice.roles = []  # no role: no UseLogs
     with pytest.raises(KnotAPIError) as forbidden:
-        async for _ in agent_log_stream(
-            connection(sim, "alice"), _space(sim, "alice", "desk").space_id
-        ):
+        async for _ in agent_log_stream(connection(sim, "alice"), _space(sim, "alice", "desk").space_id):
             pass
     assert forbidden.value.status == 403 and "View Logs" in forbidden.value.message

@@ -55,9 +55,7 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert "usage:" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_config_errors_exit_1_without_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_config_errors_exit_1_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "knot.toml"
     bad.write_text("[client\n")
     assert main(["--config", str(bad)]) == 1
@@ -83,9 +81,7 @@ def test_unexpected_errors_are_summarised_and_logged(
     assert "unexpected error: RuntimeError" in err and "Traceback" not in err
     assert "SECRET-XYZ-123" not in err
     log_text = logsetup.log_path().read_text()
-    assert (
-        "Traceback" in log_text and "RuntimeError" in log_text and "SECRET-XYZ-123" not in log_text
-    )
+    assert "Traceback" in log_text and "RuntimeError" in log_text and "SECRET-XYZ-123" not in log_text
     assert oct(logsetup.log_path().stat().st_mode & 0o777) == "0o600"
 
 
@@ -169,8 +165,4 @@ def test_sim_port_in_use_is_a_clean_failure() -> None:
         s.listen()
         port = s.getsockname()[1]
         result = run("sim", "--knot-port", str(port), timeout=30)
-    assert (
-        result.returncode == 1
-        and "cannot listen" in result.stderr
-        and "Traceback" not in result.stderr
-    )
+    assert result.returncode == 1 and "cannot listen" in result.stderr and "Traceback" not in result.stderr

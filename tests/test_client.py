@@ -122,9 +122,7 @@ async def test_create_validation(alice: KnotClient) -> None:
         assert info.value.message == message, request
 
 
-async def test_create_for_another_user_needs_manage_spaces(
-    alice: KnotClient, admin: KnotClient
-) -> None:
+async def test_create_for_another_user_needs_manage_spaces(alice: KnotClient, admin: KnotClient) -> None:
     bob = next(u for u in await admin.users() if u.username == "bob")
     template = next(t for t in await admin.templates() if t.name == "Debian Dev")
     with pytest.raises(KnotForbidden, match="Cannot create space for another user"):

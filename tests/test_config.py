@@ -107,10 +107,7 @@ def test_config_flag_is_a_name_or_a_path(isolated_env: Path, tmp_path: Path) -> 
 def test_tls_is_verified_unless_asked(isolated_env: Path) -> None:
     assert resolve(Flags(), {}).tls_skip_verify is False
     assert resolve(Flags(), {"KNOT_TLS_SKIP_VERIFY": "true"}).tls_skip_verify is True
-    assert (
-        resolve(Flags(tls_skip_verify=True), {"KNOT_TLS_SKIP_VERIFY": "false"}).tls_skip_verify
-        is True
-    )
+    assert resolve(Flags(tls_skip_verify=True), {"KNOT_TLS_SKIP_VERIFY": "false"}).tls_skip_verify is True
     write(isolated_env / "knot.toml", "[tls]\nskip_verify = true\n")
     assert resolve(Flags(), {}).tls_skip_verify is True
     with pytest.raises(ConfigError, match="KNOT_TLS_SKIP_VERIFY"):
@@ -135,9 +132,7 @@ def test_own_config_theme_keymap_and_per_alias_nomad(isolated_env: Path) -> None
     settings = resolve(Flags(), {})
     assert settings.config_file == own
     assert settings.theme == "nord" and settings.keymap == {"spaces.start": "ctrl+u"}
-    assert (
-        settings.nomad.addr == "https://nomad.example:4646" and settings.nomad.token == "file-nomad"
-    )
+    assert settings.nomad.addr == "https://nomad.example:4646" and settings.nomad.token == "file-nomad"
     assert settings.nomad.job == "${{.space.name}}"
     assert settings.consul.addr == "http://consul.example:8500" and settings.consul.ssl_verify
     env = {
@@ -183,9 +178,7 @@ def test_own_config_override_env(isolated_env: Path, tmp_path: Path) -> None:
 
 
 def test_save_connection_like_knot_connect(isolated_env: Path) -> None:
-    path = write(
-        isolated_env / ".config/knot/knot.toml", KNOT_TOML + "\n[tls]\nskip_verify = false\n"
-    )
+    path = write(isolated_env / ".config/knot/knot.toml", KNOT_TOML + "\n[tls]\nskip_verify = false\n")
     path.chmod(0o644)
     save_connection(path, "lab", "https://lab.example", "lab-token")
     data = tomllib.loads(path.read_text())

@@ -43,9 +43,7 @@ ALLOWED: dict[Deviation, str] = {
     Deviation(
         "GET /api/spaces/{space_id}", "response 200 as SpaceDefinition", "volume_data", "null"
     ): NIL_SLICE,
-    Deviation(
-        "GET /api/spaces/{space_id}", "response 200 as SpaceDefinition", "volume_data", "type"
-    ): (
+    Deviation("GET /api/spaces/{space_id}", "response 200 as SpaceDefinition", "volume_data", "type"): (
         "knot-api.md section 3.3: volume_data is a map keyed by volume id "
         "(apiclient.SpaceDefinition map[string]model.SpaceVolume), not an array"
     ),
@@ -84,8 +82,7 @@ ALLOWED: dict[Deviation, str] = {
         "__KNOT_WEBUI_SESSION header (ApiClient.UseSessionCookie), which the spec does not declare"
     ),
     Deviation("POST /api/auth", "response 429", "", "ResponseNotFound"): (
-        f"{UNDOCUMENTED}: HandleAuthorization rate limit 'too many requests' "
-        "(knot-api.md section 1.3)"
+        f"{UNDOCUMENTED}: HandleAuthorization rate limit 'too many requests' (knot-api.md section 1.3)"
     ),
     Deviation("GET /api/events", "response 401", "", "DataValidationError"): (
         "knot-api.md section 3.9: SSE errors are plain text (http.Error 'Unauthorized'), not JSON"
@@ -148,9 +145,7 @@ async def _session(sim: Simulator, recorder: Recorder) -> None:
             admin.create_template({"name": "Contract", "platform": "vmware", "job": "x"}),
             invalid=True,
         )
-        space_id = await admin.create_space(
-            SpaceRequest(name="contract", template_id=debian.template_id)
-        )
+        space_id = await admin.create_space(SpaceRequest(name="contract", template_id=debian.template_id))
         await refused(
             admin.create_space(SpaceRequest(name="1bad", template_id=debian.template_id)),
             invalid=True,
@@ -204,9 +199,7 @@ async def test_client_and_simulator_follow_the_spec(sim: Simulator) -> None:
         for deviation in check(exchange):
             found.setdefault(deviation, exchange)
     unexplained = {
-        d: f"{e.method.upper()} {e.path} -> {e.status}"
-        for d, e in found.items()
-        if d not in ALLOWED
+        d: f"{e.method.upper()} {e.path} -> {e.status}" for d, e in found.items() if d not in ALLOWED
     }
     assert not unexplained, "deviations from the spec without a cited reason:\n" + "\n".join(
         f"  {d} ({where})" for d, where in unexplained.items()

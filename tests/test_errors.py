@@ -23,8 +23,7 @@ from knot_tui.knot.errors import (
         (b'invalid JSON format\n{"error":"unexpected EOF"}\n', "text/plain", "unexpected EOF"),
         # GetBearerToken and ApiAuth both write a 401 body
         (
-            b'{"error":"Authentication token is not valid"}\n'
-            b'{"error":"Authentication token is not valid"}\n',
+            b'{"error":"Authentication token is not valid"}\n{"error":"Authentication token is not valid"}\n',
             "application/json",
             "Authentication token is not valid",
         ),
@@ -49,21 +48,15 @@ def test_server_message(body: bytes, ctype: str, expected: str) -> None:
 
 
 def test_error_types_and_remedies() -> None:
-    locked = error_from_response(
-        423, b'{"error":"space cannot be deleted"}', "application/json", "delete"
-    )
+    locked = error_from_response(423, b'{"error":"space cannot be deleted"}', "application/json", "delete")
     assert isinstance(locked, KnotLocked)
     assert "Stop it first" in locked.remedy
     assert locked.message == "space cannot be deleted"
 
-    quota = error_from_response(
-        507, b'{"error":"compute unit quota exceeded"}', "application/json", "start"
-    )
+    quota = error_from_response(507, b'{"error":"compute unit quota exceeded"}', "application/json", "start")
     assert isinstance(quota, KnotQuotaExceeded) and "stop another space" in quota.remedy
 
-    bad = error_from_response(
-        400, b'{"error":"failed to save space: space name already used"}', "", "create"
-    )
+    bad = error_from_response(400, b'{"error":"failed to save space: space name already used"}', "", "create")
     assert isinstance(bad, KnotBadRequest) and "choose another name" in bad.remedy
 
     unauthorized = error_from_response(401, b"", "", "list")

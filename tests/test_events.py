@@ -48,13 +48,11 @@ async def next_of(
 
 
 def test_parse_message_payloads() -> None:
-    assert parse_message(
-        '{"type":"space:changed","payload":{"id":"s1","user_id":"u1"}}'
-    ) == SpaceChanged("s1", "u1")
-    assert parse_message('{"type":"space:deleted","payload":{"id":"s1"}}') == SpaceDeleted("s1", "")
-    assert parse_message('{"type":"auth:required"}') == FeedAuthRequired(
-        "the server ended this session"
+    assert parse_message('{"type":"space:changed","payload":{"id":"s1","user_id":"u1"}}') == SpaceChanged(
+        "s1", "u1"
     )
+    assert parse_message('{"type":"space:deleted","payload":{"id":"s1"}}') == SpaceDeleted("s1", "")
+    assert parse_message('{"type":"auth:required"}') == FeedAuthRequired("the server ended this session")
     assert parse_message('{"type":"templates:deleted","payload":{"id":"t"}}') == TemplatesChanged(
         "t", deleted=True
     )
@@ -66,9 +64,7 @@ def test_parse_message_payloads() -> None:
         "pool:changed", {"id": "p"}
     )
     # the OpenAPI example shape (wrong, knot-api.md section 10) has no payload: ignored safely
-    assert parse_message('{"type":"space_changed","space_id":"x"}') == OtherEvent(
-        "space_changed", {}
-    )
+    assert parse_message('{"type":"space_changed","space_id":"x"}') == OtherEvent("space_changed", {})
     for junk in ["", "not json", "[]", '{"type": 5}', '{"type":"space:changed","payload":"x"}']:
         item = parse_message(junk)
         assert item is None or isinstance(item, OtherEvent)
@@ -84,9 +80,7 @@ async def test_connected_then_space_events(admin: KnotClient, sim: Simulator) ->
     await feed.aclose()
 
 
-async def test_reconnects_after_the_server_drops_the_feed(
-    admin: KnotClient, sim: Simulator
-) -> None:
+async def test_reconnects_after_the_server_drops_the_feed(admin: KnotClient, sim: Simulator) -> None:
     feed = event_feed(admin, backoff=FAST_BACKOFF)
     await next_of(feed, FeedConnected)
     sim.world.hub.close_all()
@@ -146,9 +140,7 @@ async def test_sync_refetches_one_space_per_event(alice: KnotClient, sim: Simula
     await next_of(updates, FeedStatus)  # live
     scratch = next(s for s in store.spaces.values() if s.name == "scratch")
     await alice.start_space(scratch.space_id)
-    update = await next_of(
-        updates, StoreUpdate, where=lambda u: scratch.space_id in u.change.updated
-    )
+    update = await next_of(updates, StoreUpdate, where=lambda u: scratch.space_id in u.change.updated)
     assert update.change.updated == frozenset({scratch.space_id}) and not update.change.full
     assert store.spaces[scratch.space_id].is_pending
 

@@ -38,16 +38,12 @@ def test_core_modules_do_not_import_textual() -> None:
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "", f"the core imported Textual: {result.stdout.strip()}"
 
 
 def test_the_check_itself_detects_textual() -> None:
     """Guard against a check that cannot fail: importing the UI must show up."""
     code = "import sys, knot_tui.ui.app; print(any(m.startswith('textual') for m in sys.modules))"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True"

@@ -89,10 +89,7 @@ async def test_sse_auth_errors_are_plain_text() -> None:
 
 
 def test_go_encoding() -> None:
-    assert (
-        go_json({"a": "<b>&", "c": None, "d": [1]})
-        == b'{"a":"\\u003cb\\u003e\\u0026","c":null,"d":[1]}\n'
-    )
+    assert go_json({"a": "<b>&", "c": None, "d": [1]}) == b'{"a":"\\u003cb\\u003e\\u0026","c":null,"d":[1]}\n'
     from datetime import UTC, datetime
 
     assert go_time(datetime(2026, 1, 2, 3, 4, 5, 120000, UTC)) == "2026-01-02T03:04:05.12Z"
@@ -103,9 +100,7 @@ def test_simulator_thread_serves_another_loop() -> None:
     with SimulatorThread(SimulatorOptions(time_scale=0.01)) as sim:
 
         async def whoami() -> str:
-            async with KnotClient(
-                Connection(server=sim.knot_url, token=sim.seeded.bob_token)
-            ) as bob:
+            async with KnotClient(Connection(server=sim.knot_url, token=sim.seeded.bob_token)) as bob:
                 return (await bob.whoami()).username
 
         assert asyncio.run(whoami()) == "bob"
@@ -121,9 +116,7 @@ async def test_chaos_knobs_at_start_and_at_run_time() -> None:
             ).status_code == 200
             assert (await raw.get("/api/ping")).status_code == 200
             assert (
-                await raw.post(
-                    "/_sim/chaos", json={"x": 1}, headers={"Authorization": "Bearer nope"}
-                )
+                await raw.post("/_sim/chaos", json={"x": 1}, headers={"Authorization": "Bearer nope"})
             ).status_code == 401
         async with httpx.AsyncClient(base_url=sim.nomad_url) as nomad:
             assert (await nomad.get("/v1/status/leader")).status_code == 503

@@ -15,15 +15,8 @@ def test_missing_keys_take_defaults() -> None:
 
 
 def test_null_lists_and_maps_become_empty() -> None:
-    space = from_wire(
-        Space, {"shares": None, "tcp_ports": None, "alt_names": None, "volume_data": None}
-    )
-    assert (
-        space.shares == []
-        and space.tcp_ports == {}
-        and space.alt_names == []
-        and space.volume_data == {}
-    )
+    space = from_wire(Space, {"shares": None, "tcp_ports": None, "alt_names": None, "volume_data": None})
+    assert space.shares == [] and space.tcp_ports == {} and space.alt_names == [] and space.volume_data == {}
 
 
 def test_extra_keys_are_ignored() -> None:
@@ -65,19 +58,13 @@ def test_alt_names_accept_the_pre_0_25_string_form() -> None:
 
 
 def test_volume_data_capital_namespace_key() -> None:
-    space = from_wire(
-        Space, {"volume_data": {"v1": {"id": "v1", "Namespace": "alice", "type": "csi"}}}
-    )
+    space = from_wire(Space, {"volume_data": {"v1": {"id": "v1", "Namespace": "alice", "type": "csi"}}})
     assert space.volume_data["v1"].namespace == "alice"
 
 
 def test_parse_time_go_formats() -> None:
-    assert parse_time("2026-01-02T03:04:05.123456789Z") == datetime(
-        2026, 1, 2, 3, 4, 5, 123456, UTC
-    )
-    assert parse_time("2021-11-04T10:14:22.054814+01:00") == datetime(
-        2021, 11, 4, 9, 14, 22, 54814, UTC
-    )
+    assert parse_time("2026-01-02T03:04:05.123456789Z") == datetime(2026, 1, 2, 3, 4, 5, 123456, UTC)
+    assert parse_time("2021-11-04T10:14:22.054814+01:00") == datetime(2021, 11, 4, 9, 14, 22, 54814, UTC)
     assert parse_time("0001-01-01T00:00:00Z") is None  # Go's zero time
     assert parse_time("yesterday") is None
     assert parse_time(None) is None

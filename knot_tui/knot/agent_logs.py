@@ -49,9 +49,7 @@ async def agent_log_stream(
 
     A stream that ends before `HistoryEnd` means the space's agent is not connected.
     """
-    ws = await open_websocket(
-        connection, f"/logs/{space_id}/stream", action="logs", refusals=_REFUSALS
-    )
+    ws = await open_websocket(connection, f"/logs/{space_id}/stream", action="logs", refusals=_REFUSALS)
     in_history = True
     try:
         async for frame in ws:

@@ -50,22 +50,17 @@ def _is_tls_failure(exc: BaseException) -> bool:
 def transport_error(exc: httpx.HTTPError, server: str) -> KnotError:
     """Turn an httpx transport failure into a `KnotError` that names the server."""
     if isinstance(exc, httpx.TimeoutException):
-        return KnotTimeout(
-            f"{server} did not answer in time", "Check the network or VPN, then retry."
-        )
+        return KnotTimeout(f"{server} did not answer in time", "Check the network or VPN, then retry.")
     if _is_tls_failure(exc):
         return KnotTLSError(
             f"The TLS certificate of {server} was not accepted",
-            "Install the server's CA certificate, "
-            "or pass --tls-skip-verify if you trust this network.",
+            "Install the server's CA certificate, or pass --tls-skip-verify if you trust this network.",
         )
     if isinstance(exc, httpx.ConnectError):
         return KnotUnreachable(
             f"Cannot connect to {server}", "Check the address, that knot is running, and the VPN."
         )
-    return KnotUnreachable(
-        f"Connection to {server} failed ({type(exc).__name__})", "Retry in a moment."
-    )
+    return KnotUnreachable(f"Connection to {server} failed ({type(exc).__name__})", "Retry in a moment.")
 
 
 class KnotClient:
@@ -123,9 +118,7 @@ class KnotClient:
         if timeout is not None:
             kwargs["timeout"] = timeout
         try:
-            response = await self._http.request(
-                method, path, params=params, headers=headers, **kwargs
-            )
+            response = await self._http.request(method, path, params=params, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             raise transport_error(exc, self.connection.server) from exc
         if not 200 <= response.status_code < 300:
@@ -137,9 +130,7 @@ class KnotClient:
             )
         return response
 
-    async def get_json(
-        self, path: str, *, action: str = "", params: Mapping[str, str] | None = None
-    ) -> Any:
+    async def get_json(self, path: str, *, action: str = "", params: Mapping[str, str] | None = None) -> Any:
         response = await self.request("GET", path, action=action, params=params)
         return _decode(response)
 
@@ -151,9 +142,7 @@ class KnotClient:
     async def server_info(self) -> ServerInfo:
         """`/api/server-info` (knot >= 0.26); older servers get the version from ping."""
         try:
-            return from_wire(
-                ServerInfo, await self.get_json("/api/server-info", action="server-info")
-            )
+            return from_wire(ServerInfo, await self.get_json("/api/server-info", action="server-info"))
         except KnotNotFound:
             ping = await self.ping()
             return ServerInfo(version=ping.version)
@@ -205,33 +194,23 @@ class KnotClient:
 
     async def create_space(self, request: SpaceRequest) -> str:
         """Create (never starts); returns the new space id."""
-        response = await self.request(
-            "POST", "/api/spaces", action="create", json_body=request.to_wire()
-        )
+        response = await self.request("POST", "/api/spaces", action="create", json_body=request.to_wire())
         created = from_wire(Created, _decode(response))
         if not created.space_id:
-            raise KnotProtocolError(
-                "knot created the space but returned no id", "Refresh the list."
-            )
+            raise KnotProtocolError("knot created the space but returned no id", "Refresh the list.")
         return created.space_id
 
     async def update_space(self, space_id: str, request: SpaceRequest) -> None:
-        await self.request(
-            "PUT", f"/api/spaces/{space_id}", action="update", json_body=request.to_wire()
-        )
+        await self.request("PUT", f"/api/spaces/{space_id}", action="update", json_body=request.to_wire())
 
     async def start_space(self, space_id: str) -> None:
         await self.request("POST", f"/api/spaces/{space_id}/start", action="start")
 
     async def stop_space(self, space_id: str) -> None:
-        await self.request(
-            "POST", f"/api/spaces/{space_id}/stop", action="stop", timeout=STOP_TIMEOUT
-        )
+        await self.request("POST", f"/api/spaces/{space_id}/stop", action="stop", timeout=STOP_TIMEOUT)
 
     async def restart_space(self, space_id: str) -> None:
-        await self.request(
-            "POST", f"/api/spaces/{space_id}/restart", action="restart", timeout=STOP_TIMEOUT
-        )
+        await self.request("POST", f"/api/spaces/{space_id}/restart", action="restart", timeout=STOP_TIMEOUT)
 
     async def delete_space(self, space_id: str) -> None:
         await self.request("DELETE", f"/api/spaces/{space_id}", action="delete")
@@ -243,14 +222,10 @@ class KnotClient:
     # ---- templates -------------------------------------------------------------------
 
     async def templates(self) -> list[Template]:
-        return from_wire(
-            TemplateList, await self.get_json("/api/templates", action="templates")
-        ).templates
+        return from_wire(TemplateList, await self.get_json("/api/templates", action="templates")).templates
 
     async def template(self, template_id: str) -> Template:
-        return from_wire(
-            Template, await self.get_json(f"/api/templates/{template_id}", action="template")
-        )
+        return from_wire(Template, await self.get_json(f"/api/templates/{template_id}", action="template"))
 
     async def create_template(self, body: Mapping[str, Any]) -> str:
         response = await self.request(
@@ -297,9 +272,7 @@ class KnotClient:
             )
             token = from_wire(Created, _decode(response)).token_id
             if not token:
-                raise KnotProtocolError(
-                    "knot created no API token", "Retry, or create one in the web UI."
-                )
+                raise KnotProtocolError("knot created no API token", "Retry, or create one in the web UI.")
             return token
 
 

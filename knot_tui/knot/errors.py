@@ -227,27 +227,19 @@ def remedy_for(status: int, message: str, action: str = "") -> str:
     if status == 429:
         return "Too many attempts: wait a minute, then try again."
     if status == 500:
-        return (
-            "knot (or Nomad behind it) failed: the message above is its own; "
-            "check the knot server log."
-        )
+        return "knot (or Nomad behind it) failed: the message above is its own; check the knot server log."
     if status == 503:
         if "schedule" in low:
             return "The template only allows starts inside its schedule window."
         return "The server is temporarily unavailable: retry in a moment."
     if status == 507:
-        return (
-            "You are at your compute quota: stop another space first, "
-            "or ask an admin for more units."
-        )
+        return "You are at your compute quota: stop another space first, or ask an admin for more units."
     if status >= 500:
         return "The server failed: retry, and check the knot server log if it persists."
     return ""
 
 
-def error_from_response(
-    status: int, body: bytes, content_type: str = "", action: str = ""
-) -> KnotAPIError:
+def error_from_response(status: int, body: bytes, content_type: str = "", action: str = "") -> KnotAPIError:
     message = server_message(body, content_type)
     cls = _BY_STATUS.get(status, KnotServerError if status >= 500 else KnotAPIError)
     return cls(status, message, remedy_for(status, message, action), action)

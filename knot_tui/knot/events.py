@@ -77,13 +77,7 @@ class OtherEvent:
 
 
 FeedItem = (
-    FeedConnected
-    | FeedDown
-    | FeedAuthRequired
-    | SpaceChanged
-    | SpaceDeleted
-    | TemplatesChanged
-    | OtherEvent
+    FeedConnected | FeedDown | FeedAuthRequired | SpaceChanged | SpaceDeleted | TemplatesChanged | OtherEvent
 )
 
 

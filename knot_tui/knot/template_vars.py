@@ -43,9 +43,7 @@ def _lookup(data: Mapping[str, Any], path: str, strict: bool) -> Any:
             value = value[part]
         else:
             if strict:
-                raise TemplateVarError(
-                    f"unknown variable .{path.strip('.')}", "." + path.strip(".")
-                )
+                raise TemplateVarError(f"unknown variable .{path.strip('.')}", "." + path.strip("."))
             return NO_VALUE
     return value
 

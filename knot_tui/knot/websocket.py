@@ -56,13 +56,9 @@ async def open_websocket(
             status, exc.response.body or b"", exc.response.headers.get("Content-Type", ""), action
         ) from None
     except TimeoutError:
-        raise KnotTimeout(
-            f"{connection.server} did not open the WebSocket in time", "Retry."
-        ) from None
+        raise KnotTimeout(f"{connection.server} did not open the WebSocket in time", "Retry.") from None
     except InvalidHandshake as exc:
-        raise KnotError(
-            f"The WebSocket handshake failed: {exc}", "Check the server address."
-        ) from None
+        raise KnotError(f"The WebSocket handshake failed: {exc}", "Check the server address.") from None
     except OSError as exc:
         if "CERTIFICATE_VERIFY_FAILED" in str(exc) or exc.__class__.__name__.startswith("SSL"):
             raise KnotTLSError(

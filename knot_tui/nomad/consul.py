@@ -23,8 +23,7 @@ class ConsulClient:
         if not settings.addr:
             raise NomadNotConfigured(
                 "Consul is not configured",
-                "Set CONSUL_HTTP_ADDR (and CONSUL_HTTP_TOKEN) "
-                "to see the status of Consul service checks.",
+                "Set CONSUL_HTTP_ADDR (and CONSUL_HTTP_TOKEN) to see the status of Consul service checks.",
             )
         self.settings = settings
         self.tls = TlsConfig.for_consul(settings)
@@ -32,9 +31,7 @@ class ConsulClient:
         if settings.token:
             headers["X-Consul-Token"] = settings.token
         verify = self.tls.ssl_context() if settings.addr.startswith("https") else True
-        self._http = httpx.AsyncClient(
-            base_url=settings.addr, headers=headers, verify=verify, timeout=10.0
-        )
+        self._http = httpx.AsyncClient(base_url=settings.addr, headers=headers, verify=verify, timeout=10.0)
 
     @property
     def address(self) -> str:
@@ -52,9 +49,7 @@ class ConsulClient:
             params = {"index": str(index), "wait": f"{max(1, int(wait))}s"}
             timeout = httpx.Timeout(10.0, read=wait * TIMEOUT_FACTOR + TIMEOUT_MARGIN)
         try:
-            response = await self._http.get(
-                f"/v1/health/checks/{service}", params=params, timeout=timeout
-            )
+            response = await self._http.get(f"/v1/health/checks/{service}", params=params, timeout=timeout)
         except httpx.TimeoutException:
             raise NomadUnreachable(
                 f"Consul at {self.address} did not answer in time", "Check the network or VPN."

@@ -91,8 +91,7 @@ def classify(
     if "no path to node" in low:
         return NomadNoPathToNode(
             f"The Nomad client node running this allocation is unreachable ({text})",
-            "The node may be down or partitioned; "
-            "its allocations show as unknown until it returns.",
+            "The node may be down or partitioned; its allocations show as unknown until it returns.",
             status=status,
             body=text,
         )

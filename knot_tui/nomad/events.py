@@ -79,9 +79,7 @@ def parse_batch(line: str) -> EventBatch | None:
                 key=str(raw.get("Key", "")),
                 namespace=str(raw.get("Namespace", "")),
                 index=int(raw.get("Index") or data["Index"]),
-                filter_keys=tuple(k for k in keys if isinstance(k, str))
-                if isinstance(keys, list)
-                else (),
+                filter_keys=tuple(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else (),
                 payload=raw.get("Payload") if isinstance(raw.get("Payload"), dict) else {},
             )
         )

@@ -98,9 +98,7 @@ class NomadGateway:
                 session=session,
             )
             if self.settings.token:
-                settings["user_agent"] = (
-                    f"knot-tui/{__version__}"  # python-nomad needs a token for this
-                )
+                settings["user_agent"] = f"knot-tui/{__version__}"  # python-nomad needs a token for this
             client = nomad.Nomad(**settings)
             raw = dict(
                 address=self.settings.addr,
@@ -143,9 +141,7 @@ class NomadGateway:
         try:
             return await loop.run_in_executor(self._executor, run)
         except BaseNomadException as exc:
-            raise self._translate(
-                exc, what=what, capability=capability, namespace=namespace
-            ) from None
+            raise self._translate(exc, what=what, capability=capability, namespace=namespace) from None
         except requests.RequestException as exc:
             raise NomadUnreachable(
                 f"Cannot reach Nomad at {self.address}: {type(exc).__name__}",
@@ -228,9 +224,7 @@ class NomadGateway:
         )
         return Indexed(parse_list(Job, data), idx)
 
-    async def job(
-        self, job_id: str, namespace: str, *, index: int = 0, wait: float = 0.0
-    ) -> Indexed[Job]:
+    async def job(self, job_id: str, namespace: str, *, index: int = 0, wait: float = 0.0) -> Indexed[Job]:
         params: dict[str, Any] = {"namespace": namespace}
         waited = self._blocking(params, index, wait)
         data, idx = await self._call(
@@ -365,9 +359,7 @@ class NomadStreams:
         if gateway.settings.token:
             headers["X-Nomad-Token"] = gateway.settings.token
         verify = gateway.tls.ssl_context() if gateway.address.startswith("https") else True
-        self.http = httpx.AsyncClient(
-            base_url=gateway.address, headers=headers, verify=verify, timeout=10.0
-        )
+        self.http = httpx.AsyncClient(base_url=gateway.address, headers=headers, verify=verify, timeout=10.0)
         self.extensions = gateway.tls.httpx_extensions()
 
     async def close(self) -> None:

@@ -111,9 +111,7 @@ class JobLocator:
         for key in [k for k in self._cache if k[0] == space_id]:
             del self._cache[key]
 
-    def _data(
-        self, space: Space, template: Template | None, owner: User | None
-    ) -> dict[str, object]:
+    def _data(self, space: Space, template: Template | None, owner: User | None) -> dict[str, object]:
         return space_variables(
             space_id=space.space_id,
             space_name=space.name,
@@ -130,6 +128,30 @@ class JobLocator:
             custom={c.name: c.value for c in space.custom_fields},
             variables=None,  # .var.* needs ManageVariables: treat as unknown
         )
+
+    def candidate(
+        self, space: Space, template: Template | None = None, owner: User | None = None
+    ) -> JobRef | None:
+        """The job the override or template names, without asking Nomad (None: cannot tell).
+
+        Cheap enough for every row of the spaces list; `locate` verifies and searches.
+        """
+        if space.platform and space.platform not in ("nomad", "unknown"):
+            return None
+        pattern = self.override
+        how = "override"
+        if pattern is None:
+            pattern = JobPattern.from_template(template.job) if template and template.job else None
+            how = "template"
+        if pattern is None:
+            return None
+        data = self._data(space, template, owner)
+        try:
+            job_id = render(pattern.job, data, strict=True)
+            namespace = render(pattern.namespace, data, strict=True) if pattern.namespace else ""
+        except TemplateVarError:
+            return None
+        return JobRef(job_id, namespace or "default", how, verified=False)
 
     async def locate(
         self, space: Space, template: Template | None = None, owner: User | None = None
@@ -152,9 +174,7 @@ class JobLocator:
         patterns: list[tuple[str, JobPattern]] = []
         if self.override is not None:
             patterns.append(("override", self.override))
-        from_template = (
-            JobPattern.from_template(template.job) if template and template.job else None
-        )
+        from_template = JobPattern.from_template(template.job) if template and template.job else None
         if from_template is not None:
             patterns.append(("template", from_template))
         prefixes: list[str] = []
@@ -163,9 +183,7 @@ class JobLocator:
         for how, pattern in patterns:
             try:
                 job_id = render(pattern.job, data, strict=True)
-                namespace = (
-                    render(pattern.namespace, data, strict=True) if pattern.namespace else "default"
-                )
+                namespace = render(pattern.namespace, data, strict=True) if pattern.namespace else "default"
             except TemplateVarError:
                 prefixes.append(literal_prefix(pattern.job))
                 if pattern.namespace and "${{" not in pattern.namespace:

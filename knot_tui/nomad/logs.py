@@ -177,10 +177,7 @@ async def follow_task_logs(
                         capability="read-logs",
                         namespace=namespace,
                     )
-                    refused = (
-                        isinstance(error, NomadPermissionDenied)
-                        or "unknown allocation" in body.lower()
-                    )
+                    refused = isinstance(error, NomadPermissionDenied) or "unknown allocation" in body.lower()
                     if response.status_code in (400, 403) or refused:
                         yield LogStreamState("failed", error.message, error=error)
                         return

@@ -232,6 +232,15 @@ class TaskGroup:
 
 
 @dataclass(slots=True)
+class JobSummary:
+    """Allocation counts per task group (`Queued`, `Running`, `Failed`, ...)."""
+
+    __wire_case__ = "pascal"
+
+    summary: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Job:
     """A job as listed (`JobListStub`) or read (full job)."""
 
@@ -249,6 +258,7 @@ class Job:
     submit_time: int = 0
     datacenters: list[str] = field(default_factory=list)
     task_groups: list[TaskGroup] = field(default_factory=list)
+    job_summary: JobSummary | None = None
     create_index: int = 0
     modify_index: int = 0
 

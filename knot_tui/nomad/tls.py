@@ -68,9 +68,7 @@ class TlsConfig:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         elif self.ca_file or self.ca_path:
-            context = ssl.create_default_context(
-                cafile=self.ca_file or None, capath=self.ca_path or None
-            )
+            context = ssl.create_default_context(cafile=self.ca_file or None, capath=self.ca_path or None)
         else:
             context = ssl.create_default_context()
         if self.client_cert:

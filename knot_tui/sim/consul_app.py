@@ -77,9 +77,7 @@ async def leader(request: web.Request) -> web.StreamResponse:
     return web.Response(text=json.dumps("127.0.0.1:8300"), content_type="application/json")
 
 
-def build_app(
-    world: World, tokens: set[str], *, middlewares: list[Any] | None = None
-) -> web.Application:
+def build_app(world: World, tokens: set[str], *, middlewares: list[Any] | None = None) -> web.Application:
     app = web.Application(middlewares=middlewares or [])
     app[WORLD] = world
     app[TOKENS] = tokens

@@ -196,9 +196,7 @@ def hcl_to_job(text: str) -> dict[str, Any]:
 _PLACEHOLDER = "knotsimvar{}x"
 
 
-def _placeholder_data(
-    data: dict[str, Any], prefix: str = ""
-) -> tuple[dict[str, Any], dict[str, str]]:
+def _placeholder_data(data: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any], dict[str, str]]:
     """Replace every leaf of the template data with a unique token; return both directions."""
     tokens: dict[str, str] = {}
 

@@ -28,9 +28,7 @@ from knot_tui.sim.totp import verify_code
 from knot_tui.sim.world import SimSpace, SimTemplate, SimToken, SimUser, World
 
 UUID_RE = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
-EMAIL_RE = re.compile(
-    r"(?i)^([a-z0-9](?:[a-z0-9&'+=_\.-]+)?)@([a-z0-9_-]+)(\.[a-z0-9_-]+)*(\.[a-z]{2,})+$"
-)
+EMAIL_RE = re.compile(r"(?i)^([a-z0-9](?:[a-z0-9&'+=_\.-]+)?)@([a-z0-9_-]+)(\.[a-z0-9_-]+)*(\.[a-z]{2,})+$")
 SESSION_HEADER = "__KNOT_WEBUI_SESSION"
 KEEPALIVE_SECONDS = 5.0
 LOGIN_ATTEMPTS_PER_MINUTE = 5
@@ -49,9 +47,7 @@ SESSION_AUTH: web.RequestKey[bool] = web.RequestKey("session_auth", bool)
 
 def respond(status: int, body: Any) -> web.Response:
     """`rest.WriteResponse`: JSON with `application/json; charset=utf-8`."""
-    return web.Response(
-        status=status, body=go_json(body), content_type="application/json", charset="utf-8"
-    )
+    return web.Response(status=status, body=go_json(body), content_type="application/json", charset="utf-8")
 
 
 def error(status: int, message: str) -> web.Response:
@@ -120,9 +116,7 @@ async def decode_body(request: web.Request) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BodyError(
-            _mixed(400, "invalid JSON format", f"invalid character: {exc.msg}")
-        ) from None
+        raise BodyError(_mixed(400, "invalid JSON format", f"invalid character: {exc.msg}")) from None
     if data is None:
         raise BodyError(_mixed(400, "invalid JSON format", "EOF"))
     if not isinstance(data, dict):
@@ -130,9 +124,7 @@ async def decode_body(request: web.Request) -> dict[str, Any]:
         raise BodyError(_mixed(400, "invalid JSON format", message))
     for key, expected in _BODY_FIELDS.items():
         if key in data and data[key] is not None and not isinstance(data[key], expected):
-            message = (
-                f"json: cannot unmarshal {type(data[key]).__name__} into Go struct field .{key}"
-            )
+            message = f"json: cannot unmarshal {type(data[key]).__name__} into Go struct field .{key}"
             raise BodyError(_mixed(400, "invalid JSON format", message))
         if expected is bool and isinstance(data.get(key), int) and not isinstance(data[key], bool):
             raise BodyError(_mixed(400, "invalid JSON format", f"json: cannot unmarshal .{key}"))
@@ -169,11 +161,7 @@ def _authenticate(world: World, request: web.Request) -> SimUser | web.Response:
     authorization = request.headers.get("Authorization", "")
     if authorization:
         parts = authorization.split(None, 1)
-        bearer = (
-            parts[1].split()[0]
-            if len(parts) == 2 and parts[0] == "Bearer" and parts[1].split()
-            else ""
-        )
+        bearer = parts[1].split()[0] if len(parts) == 2 and parts[0] == "Bearer" and parts[1].split() else ""
         if not bearer:
             # GetBearerToken and ApiAuth both write the 401 body: two JSON objects.
             return _unauthorized(double=True)
@@ -203,9 +191,7 @@ def api_auth(handler: Handler) -> Handler:
     return wrapped
 
 
-def needs(
-    permission_check: Callable[[SimUser], bool], message: str
-) -> Callable[[Handler], Handler]:
+def needs(permission_check: Callable[[SimUser], bool], message: str) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         async def wrapped(request: web.Request) -> web.StreamResponse:
             if not permission_check(request[USER]):
@@ -222,14 +208,10 @@ use_spaces = needs(
     lambda u: u.can(Permission.USE_SPACES) or u.can(Permission.MANAGE_SPACES),
     "No permission to manage or use spaces",
 )
-manage_templates = needs(
-    lambda u: u.can(Permission.MANAGE_TEMPLATES), "No permission to manage templates"
-)
+manage_templates = needs(lambda u: u.can(Permission.MANAGE_TEMPLATES), "No permission to manage templates")
 manage_users_or_spaces = needs(
     lambda u: (
-        u.can(Permission.MANAGE_USERS)
-        or u.can(Permission.MANAGE_SPACES)
-        or u.can(Permission.TRANSFER_SPACES)
+        u.can(Permission.MANAGE_USERS) or u.can(Permission.MANAGE_SPACES) or u.can(Permission.TRANSFER_SPACES)
     ),
     "No permission to manage users",
 )
@@ -297,9 +279,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     totp_secret = ""
     if world.using_totp:
         if user.totp_secret:
-            if not verify_code(
-                user.totp_secret, str(body.get("totp_code") or ""), world.clock.now()
-            ):
+            if not verify_code(user.totp_secret, str(body.get("totp_code") or ""), world.clock.now()):
                 recent.append(now)
                 return error(401, "invalid email, password or TOTP code")
         else:
@@ -398,9 +378,7 @@ async def user_quota(request: web.Request) -> web.StreamResponse:
 # ---- spaces ------------------------------------------------------------------------------
 
 
-def _find_space(
-    world: World, user: SimUser, key: str, *, include_deleted: bool = False
-) -> SimSpace | None:
+def _find_space(world: World, user: SimUser, key: str, *, include_deleted: bool = False) -> SimSpace | None:
     """UUID -> by id (any owner); anything else -> the caller's own or shared space by name.
 
     knot soft-deletes (name := id): `db.GetSpace` still finds a deleted space by id.
@@ -414,11 +392,7 @@ def _find_space(
 
 
 def _may_use(user: SimUser, space: SimSpace) -> bool:
-    return (
-        space.user_id == user.user_id
-        or user.user_id in space.shares
-        or user.can(Permission.MANAGE_SPACES)
-    )
+    return space.user_id == user.user_id or user.user_id in space.shares or user.can(Permission.MANAGE_SPACES)
 
 
 @api_auth
@@ -504,11 +478,7 @@ async def create_space(request: web.Request) -> web.StreamResponse:
     except BodyError as exc:
         return exc.response
     requested_owner = str(body.get("user_id") or "")
-    if (
-        requested_owner
-        and requested_owner != user.user_id
-        and not user.can(Permission.MANAGE_SPACES)
-    ):
+    if requested_owner and requested_owner != user.user_id and not user.can(Permission.MANAGE_SPACES):
         return error(403, "Cannot create space for another user")
     owner = user
     if requested_owner:
@@ -709,9 +679,7 @@ async def space_usage_current(request: web.Request) -> web.StreamResponse:
         return error(404, "Space not found: not found")
     if not _may_use(user, space):
         return error(404, "No permission to access this space")
-    usage = (
-        views.resource_usage(space) if space.is_deployed and not world.is_remote(space) else None
-    )
+    usage = views.resource_usage(space) if space.is_deployed and not world.is_remote(space) else None
     body: dict[str, Any] = {
         "bucket_start": go_time(world.clock.now()),
         "bucket_kind": "minute",

@@ -78,9 +78,7 @@ class NomadCluster:
     def __init__(self, world: World) -> None:
         self.world = world
         rng = world.rng
-        self.nodes = [
-            Node(str(_uuid(rng)), f"nomad-client-{i}", f"10.0.1.{10 + i}") for i in range(1, 4)
-        ]
+        self.nodes = [Node(str(_uuid(rng)), f"nomad-client-{i}", f"10.0.1.{10 + i}") for i in range(1, 4)]
         self.spare_node = self.nodes[2]  # only for the node-goes-away scenario
         self.jobs: dict[tuple[str, str], Job] = {}
         self.allocs: dict[str, Alloc] = {}
@@ -301,9 +299,7 @@ class NomadCluster:
                 alloc.desired_description = "alloc not needed due to job update"
                 self._touch(alloc)
                 self.world.spawn(self._kill(alloc, job), name=f"kill:{alloc.id}")
-        if not any(
-            a.client_status in ("pending", "running") for a in self.job_allocs(namespace, job_id)
-        ):
+        if not any(a.client_status in ("pending", "running") for a in self.job_allocs(namespace, job_id)):
             self._set_job_status(job, "dead")
         return job
 
@@ -376,11 +372,7 @@ class NomadCluster:
     ) -> Alloc:
         group = job.group
         tasks = [t.get("Name", "task") for t in group.get("Tasks") or []] or ["task"]
-        node = (
-            previous.node
-            if previous is not None and fault != "image-pull"
-            else self._pick_node(space)
-        )
+        node = previous.node if previous is not None and fault != "image-pull" else self._pick_node(space)
         index = self.bump("allocs")
         created = self.world.clock.now()
         alloc = Alloc(
@@ -441,9 +433,7 @@ class NomadCluster:
         if settled:
             self._settle(job, alloc, deployment, space)
         else:
-            self.world.spawn(
-                self._run(job, alloc, deployment, space, fault), name=f"alloc:{alloc.id}"
-            )
+            self.world.spawn(self._run(job, alloc, deployment, space, fault), name=f"alloc:{alloc.id}")
         return alloc
 
     def _claim_volumes(self, job: Job, alloc: Alloc) -> None:
@@ -488,11 +478,7 @@ class NomadCluster:
             if value.isdigit() and int(value) > 0:
                 if key == "KNOT_SSH_PORT" and template is not None and not template.with_ssh:
                     continue
-                if (
-                    key == "KNOT_CODE_SERVER_PORT"
-                    and template is not None
-                    and not template.with_code_server
-                ):
+                if key == "KNOT_CODE_SERVER_PORT" and template is not None and not template.with_code_server:
                     continue
                 ports.add(int(value))
         return ports
@@ -566,9 +552,7 @@ class NomadCluster:
         err = alloc.logs[(task, "stderr")]
         err.data += b"xfce4-session: Could not load a D-Bus session manager, continuing\n"
 
-    def _settle(
-        self, job: Job, alloc: Alloc, deployment: Deployment | None, space: SimSpace
-    ) -> None:
+    def _settle(self, job: Job, alloc: Alloc, deployment: Deployment | None, space: SimSpace) -> None:
         """Place a seeded allocation that has been running for `space.started_at`."""
         started = space.started_at or self.world.clock.now()
         t0 = to_ns(started)
@@ -639,9 +623,7 @@ class NomadCluster:
         if alloc.reschedule_attempts < 2 and not job.stop:
             await self.world.clock.sleep(RESCHEDULE_DELAY)
             if not job.stop and alloc.desired_status == "run":
-                self._place(
-                    job, space, deployment, fault="image-pull", settled=False, previous=alloc
-                )
+                self._place(job, space, deployment, fault="image-pull", settled=False, previous=alloc)
 
     async def _track_health(
         self, job: Job, alloc: Alloc, deployment: Deployment | None, space: SimSpace
@@ -675,15 +657,11 @@ class NomadCluster:
                 )
             )
             for task in alloc.tasks:
-                self._event(
-                    alloc, task, "Alloc Unhealthy", f"Services not healthy by deadline: {services}"
-                )
+                self._event(alloc, task, "Alloc Unhealthy", f"Services not healthy by deadline: {services}")
         self._finish_deployment(job, deployment, healthy, alloc)
         self._touch(alloc)
 
-    def _finish_deployment(
-        self, job: Job, deployment: Deployment, healthy: bool, alloc: Alloc
-    ) -> None:
+    def _finish_deployment(self, job: Job, deployment: Deployment, healthy: bool, alloc: Alloc) -> None:
         if deployment.status != "running":
             return
         if healthy:
@@ -772,9 +750,7 @@ class NomadCluster:
         for task in alloc.tasks:
             state = alloc.task_states[task]
             if state.state == "running":
-                self._event(
-                    alloc, task, "Killing", "Sent interrupt. Waiting 5s before force killing"
-                )
+                self._event(alloc, task, "Killing", "Sent interrupt. Waiting 5s before force killing")
         self._touch(alloc)
         await self.world.clock.sleep(KILL)
         now = self.world.clock.now()
@@ -791,10 +767,7 @@ class NomadCluster:
         self._deregister_checks(alloc)
         self._release_volumes(alloc)
         self._touch(alloc)
-        if not any(
-            a.client_status in ("pending", "running")
-            for a in self.job_allocs(job.namespace, job.id)
-        ):
+        if not any(a.client_status in ("pending", "running") for a in self.job_allocs(job.namespace, job.id)):
             self._set_job_status(job, "dead")
 
     # ---- checks ----------------------------------------------------------------------
@@ -817,9 +790,7 @@ class NomadCluster:
         nomad: dict[str, NomadCheck] = {}
         for task, service in self._services(job):
             for check in service.get("Checks") or []:
-                value, to = self._port(
-                    alloc, check.get("PortLabel") or service.get("PortLabel", "")
-                )
+                value, to = self._port(alloc, check.get("PortLabel") or service.get("PortLabel", ""))
                 if service.get("Provider") == "nomad":
                     check_id = hashlib.sha256(
                         f"{alloc.id}/{alloc.task_group}/{task}/{check.get('Name')}".encode()
@@ -838,9 +809,7 @@ class NomadCluster:
                     )
                 else:
                     name = service.get("Name", "")
-                    service_id = (
-                        f"_nomad-task-{alloc.id}-{task}-{name}-{service.get('PortLabel', '')}"
-                    )
+                    service_id = f"_nomad-task-{alloc.id}-{task}-{name}-{service.get('PortLabel', '')}"
                     self.consul_index += 1
                     consul = ConsulCheck(
                         check_id="_nomad-check-"
@@ -881,9 +850,7 @@ class NomadCluster:
             self.world.bump()
 
     def _consul_for(self, alloc: Alloc) -> list[ConsulCheck]:
-        return [
-            c for checks in self.consul_checks.values() for c in checks if alloc.id in c.service_id
-        ]
+        return [c for checks in self.consul_checks.values() for c in checks if alloc.id in c.service_id]
 
     def evaluate_checks(self, job: Job, alloc: Alloc, space: SimSpace) -> None:
         """Run every check once: it passes when its container port really listens."""
@@ -913,9 +880,7 @@ class NomadCluster:
                 f"dial tcp {target}: connect: connection refused"
             )
         else:
-            check.output = (
-                "nomad: tcp ok" if ok else f"nomad: dial tcp {target}: connect: connection refused"
-            )
+            check.output = "nomad: tcp ok" if ok else f"nomad: dial tcp {target}: connect: connection refused"
         check.status = "success" if ok else "failure"
 
     def _result_consul(self, check: ConsulCheck, ok: bool) -> None:
@@ -929,9 +894,7 @@ class NomadCluster:
             )
         else:
             output = (
-                f"TCP connect {target}: Success"
-                if ok
-                else f"dial tcp {target}: connect: connection refused"
+                f"TCP connect {target}: Success" if ok else f"dial tcp {target}: connect: connection refused"
             )
         status = "passing" if ok else "critical"
         if (check.status, check.output) != (status, output):
@@ -941,9 +904,7 @@ class NomadCluster:
     def _checks_pass(self, alloc: Alloc, space: SimSpace) -> bool:
         nomad = list(self.nomad_checks.get(alloc.id, {}).values())
         consul = self._consul_for(alloc)
-        return all(c.status == "success" for c in nomad) and all(
-            c.status == "passing" for c in consul
-        )
+        return all(c.status == "success" for c in nomad) and all(c.status == "passing" for c in consul)
 
     # ---- nodes -----------------------------------------------------------------------
 
@@ -1027,9 +988,7 @@ class NomadCluster:
         }
 
     def latest_deployment(self, namespace: str, job_id: str) -> Deployment | None:
-        found = [
-            d for d in self.deployments.values() if d.namespace == namespace and d.job_id == job_id
-        ]
+        found = [d for d in self.deployments.values() if d.namespace == namespace and d.job_id == job_id]
         return max(found, key=lambda d: d.create_index) if found else None
 
     def alloc_json(self, alloc: Alloc, *, event: bool = False) -> dict[str, Any]:

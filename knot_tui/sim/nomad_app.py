@@ -196,11 +196,7 @@ async def job_deployments(request: web.Request) -> web.StreamResponse:
         return refused
     job_id = request.match_info["job_id"]
     found = sorted(
-        (
-            d
-            for d in cluster.deployments.values()
-            if d.namespace == namespace and d.job_id == job_id
-        ),
+        (d for d in cluster.deployments.values() if d.namespace == namespace and d.job_id == job_id),
         key=lambda d: -d.create_index,
     )
     return _json([d.to_json() for d in found], cluster.index_of("deployment"))
@@ -318,9 +314,7 @@ async def task_logs(request: web.Request) -> web.StreamResponse:
     log = alloc.logs[(task, kind)]
     cluster.fill_logs(alloc)
     position = max(0, len(log.data) - offset) if origin == "end" else min(offset, len(log.data))
-    response = web.StreamResponse(
-        headers={"Content-Type": "text/plain" if plain else "application/json"}
-    )
+    response = web.StreamResponse(headers={"Content-Type": "text/plain" if plain else "application/json"})
     response.enable_chunked_encoding()
     await response.prepare(request)
     file_name = f"alloc/logs/{task}.{kind}.0"
@@ -430,9 +424,7 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     allowed = token.kind == "management" or (
         namespace != "*"
         and "*" not in topics
-        and all(
-            t in _TOPIC_CAPABILITY and token.can(namespace, _TOPIC_CAPABILITY[t]) for t in topics
-        )
+        and all(t in _TOPIC_CAPABILITY and token.can(namespace, _TOPIC_CAPABILITY[t]) for t in topics)
     )
     if not allowed and options.get("event_acl") == "403":
         return permission_denied()
@@ -591,9 +583,7 @@ async def list_namespaces(request: web.Request) -> web.StreamResponse:
     refused = await block(request, lambda: cluster.index_of("namespaces"))
     if refused is not None:
         return refused
-    names = sorted(
-        n for n in cluster.namespaces if token.kind == "management" or n in token.namespaces
-    )
+    names = sorted(n for n in cluster.namespaces if token.kind == "management" or n in token.namespaces)
     return _json([cluster.namespaces[n] for n in names], cluster.index_of("namespaces"))
 
 

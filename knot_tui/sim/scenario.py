@@ -272,9 +272,7 @@ def seed(world: World, *, spaces: int = 0, users: int = 0) -> Seeded:
     return seeded
 
 
-def _populate(
-    world: World, seeded: Seeded, templates: list[SimTemplate], *, spaces: int, users: int
-) -> None:
+def _populate(world: World, seeded: Seeded, templates: list[SimTemplate], *, spaces: int, users: int) -> None:
     """Top the population up: generated developers and spaces, mostly stopped."""
     people = [seeded.alice, seeded.bob]
     for i in range(max(0, users - len(world.users))):

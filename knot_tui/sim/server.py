@@ -91,9 +91,7 @@ class Simulator:
 
     async def start(self) -> Simulator:
         world = self.world
-        knot = knot_app.build_app(
-            world, ssh_backend=self.ssh, middlewares=[self.chaos.middleware("knot")]
-        )
+        knot = knot_app.build_app(world, ssh_backend=self.ssh, middlewares=[self.chaos.middleware("knot")])
         knot.router.add_get("/_sim/chaos", self._chaos_get)
         knot.router.add_post("/_sim/chaos", self._chaos_post)
         self.knot_url = await self._serve(knot, self.options.knot_port, tls=False)
@@ -125,12 +123,8 @@ class Simulator:
                 for queue in list(space.agent.listeners):
                     queue.put_nowait(None)
                 space.agent.listeners.clear()
-        self.nomad_options["drop_log_streams"] = (
-            self.nomad_options.get("drop_log_streams", 0) + 1000
-        )
-        self.nomad_options["drop_event_streams"] = (
-            self.nomad_options.get("drop_event_streams", 0) + 1000
-        )
+        self.nomad_options["drop_log_streams"] = self.nomad_options.get("drop_log_streams", 0) + 1000
+        self.nomad_options["drop_event_streams"] = self.nomad_options.get("drop_event_streams", 0) + 1000
         self.world.nomad.event_signal.set()
 
     def _control_allowed(self, request: web.Request) -> bool:

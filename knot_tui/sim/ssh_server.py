@@ -77,8 +77,7 @@ def run_command(space: SimSpace, username: str, line: str) -> tuple[str, bool]:
     if cmd == "uname":
         return ("Linux " + space.name + " 6.1.0-knot x86_64\n") if args else "Linux\n", False
     return (
-        f"{cmd}: command not found "
-        "(this simulated space knows echo, hostname, whoami, pwd, uname, exit)\n",
+        f"{cmd}: command not found (this simulated space knows echo, hostname, whoami, pwd, uname, exit)\n",
         False,
     )
 
@@ -104,9 +103,7 @@ async def _session(process: asyncssh.SSHServerProcess, space: SimSpace) -> None:
             output, leave = run_command(space, username, line.strip())
             if leave:
                 break
-            process.stdout.write(
-                output.replace("\n", "\r\n") if process.get_terminal_type() else output
-            )
+            process.stdout.write(output.replace("\n", "\r\n") if process.get_terminal_type() else output)
     except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, asyncssh.SignalReceived):
         pass
     except (BrokenPipeError, ConnectionError):

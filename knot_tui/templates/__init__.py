@@ -6,8 +6,7 @@ from importlib import resources
 
 UBUNTU_DESKTOP_NAME = "Ubuntu Desktop"
 UBUNTU_DESKTOP_DESCRIPTION = (
-    "Ubuntu 22.04 with an XFCE desktop served by KasmVNC; home directory on a CSI volume "
-    "(hostpath plugin)."
+    "Ubuntu 22.04 with an XFCE desktop served by KasmVNC; home directory on a CSI volume (hostpath plugin)."
 )
 
 

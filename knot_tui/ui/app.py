@@ -1,27 +1,42 @@
-"""The Textual application: settings, the knot connection and the live space store."""
+"""The Textual application: one connection at a time, the live store, and the screens.
+
+Data flows one way: clients -> the store (`knot_tui.state`) -> messages -> screens. The
+session's workers (knot's event feed, Nomad's job list, template details) run in the
+"session" group, so switching alias or signing in again cancels and restarts them all.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.app import App
+from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
 
 from knot_tui import logsetup
-from knot_tui.config import Settings
-from knot_tui.knot.client import KnotClient
-from knot_tui.knot.connection import Connection
-from knot_tui.knot.errors import KnotError
-from knot_tui.state import FeedStatus, SpaceStore, SpaceSync, StoreUpdate, SyncError
+from knot_tui.config import ConfigError, Flags, Settings, resolve
+from knot_tui.knot.errors import KnotError, KnotNotFound, KnotUnauthorized
+from knot_tui.knot.models import Space, Template
+from knot_tui.nomad.summary import AllocSummary
+from knot_tui.nomad_list import NomadList, NomadListChanged, NomadListStatus
+from knot_tui.services import Services
+from knot_tui.state import Change, FeedStatus, SpaceStore, SpaceSync, StoreUpdate, SyncError
 from knot_tui.text import plain
+from knot_tui.ui.commands import SpacesCommands
+from knot_tui.ui.lifecycle import SpaceLifecycle
 from knot_tui.ui.messages import FeedStateChanged, SpacesChanged
 
 log = logging.getLogger(__name__)
+
+SESSION = "session"
+PENDING_TIMEOUT = 90.0
 
 
 def utcnow() -> datetime:
@@ -29,12 +44,26 @@ def utcnow() -> datetime:
 
 
 class KnotApp(App[int]):
-    """knot-tui. Data flows one way: client -> store -> messages -> screens."""
+    """knot-tui."""
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "knot-tui"
+    COMMANDS = App.COMMANDS | {SpacesCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key (this screen)"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit knot-tui"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Palette",
+            id="app.palette",
+            show=False,
+            tooltip="Command palette: actions, alias switching, themes",
+        ),
+    ]
 
     feed_status: reactive[FeedStatus] = reactive(FeedStatus("connecting"), always_update=True)
+    nomad_status: reactive[NomadListStatus] = reactive(NomadListStatus("off"), always_update=True)
     last_error: reactive[str] = reactive("")
     identity: reactive[str] = reactive("")
 
@@ -43,64 +72,161 @@ class KnotApp(App[int]):
         self.settings = settings
         self.now = now
         self.store = SpaceStore()
-        self.client: KnotClient | None = None
+        self.services: Services | None = None
+        self.nomad_list: NomadList | None = None
+        self.templates: dict[str, Template | None] = {}
         self.loaded = False
-        #: A one-line summary of a crash, printed after the terminal is restored.
+        #: Optimistic labels ("starting", ...) shown until knot's events bring the real state.
+        self.pending: dict[str, str] = {}
+        self.pending_done: set[str] = set()
+        self.lifecycle = SpaceLifecycle(self)
         self.crash_summary = ""
         self._changed = asyncio.Condition()
-        logsetup.add_secret(settings.token)
-        logsetup.add_secret(settings.nomad.token)
-        logsetup.add_secret(settings.consul.token)
+        self._sync: SpaceSync | None = None
+        for secret in (settings.token, settings.nomad.token, settings.consul.token):
+            logsetup.add_secret(secret)
 
     # ---- lifecycle -------------------------------------------------------------------
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
-        from knot_tui.ui.screens.not_configured import NotConfiguredScreen
-        from knot_tui.ui.screens.spaces import SpacesScreen
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
+        if self.settings.server and self.settings.token:
+            self.connect(self.settings)
+        else:
+            from knot_tui.ui.screens.login import LoginScreen
 
-        if not (self.settings.server and self.settings.token):
             self.feed_status = FeedStatus("off")
-            self.push_screen(NotConfiguredScreen())
-            return
-        self.client = KnotClient(
-            Connection(
-                server=self.settings.server,
-                token=self.settings.token,
-                verify=self.settings.verify,
-                alias=self.settings.alias,
-            )
-        )
-        self.push_screen(SpacesScreen())
-        self.run_worker(self._sync(), name="knot-sync", group="knot-sync", exclusive=True)
+            self.push_screen(LoginScreen(server=self.settings.server))
 
     async def on_unmount(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
+        if self.services is not None:
+            await self.services.close()
+
+    @property
+    def nomad_configured(self) -> bool:
+        return self.services is not None and self.services.nomad is not None
+
+    def connect(self, settings: Settings) -> None:
+        """(Re)connect with these settings: new clients, an empty store, the spaces screen."""
+        from knot_tui.ui.screens.spaces import SpacesScreen
+
+        self.workers.cancel_group(self, SESSION)
+        old = self.services
+        if old is not None:
+            self.run_worker(old.close(), exit_on_error=False)
+        self.settings = settings
+        for secret in (settings.token, settings.nomad.token, settings.consul.token):
+            logsetup.add_secret(secret)
+        self.services = Services.build(settings)
+        all_users = self.store.all_users
+        self.store = SpaceStore(all_users=all_users)
+        self.templates = {}
+        self.pending.clear()
+        self.loaded = False
+        self.identity = ""
+        self.last_error = ""
+        self.feed_status = FeedStatus("connecting")
+        services = self.services
+        if services.nomad is not None and services.locator is not None:
+            self.nomad_list = NomadList(services.nomad, services.locator)
+            self.nomad_status = NomadListStatus("connecting")
+            self.run_worker(
+                self._nomad_sync(self.nomad_list),
+                name="nomad-list",
+                group=SESSION,
+                exit_on_error=False,
+            )
+        else:
+            self.nomad_list = None
+            self.nomad_status = NomadListStatus("off")
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(SpacesScreen())
+        self.run_worker(self._knot_sync(), name="knot-sync", group=SESSION, exit_on_error=False)
+
+    def switch_alias(self, alias: str) -> None:
+        try:
+            settings = resolve(Flags(alias=alias, read_only=self.settings.read_only))
+        except ConfigError as exc:
+            self.notify(str(exc), title="Cannot switch alias", severity="error")
+            return
+        self.notify(f"Connecting to {settings.server} ({alias})…", title="Switching alias")
+        self.connect(settings)
+
+    def set_all_users(self, on: bool) -> None:
+        self.store.all_users = on
+        self.run_worker(self._reload(), group=SESSION, exit_on_error=False)
+
+    async def _reload(self) -> None:
+        if self._sync is None:
+            return
+        try:
+            change = await self._sync.load()
+        except KnotError as exc:
+            self.report(exc, "loading spaces")
+            return
+        self._loaded(change)
 
     # ---- knot sync -------------------------------------------------------------------
 
-    async def _sync(self) -> None:
-        assert self.client is not None
-        sync = SpaceSync(self.client, self.store)
+    async def _knot_sync(self) -> None:
+        assert self.services is not None
+        sync = SpaceSync(self.services.knot, self.store)
+        self._sync = sync
         try:
-            change = await sync.load()
-            self.loaded = True
-            self._identify()
-            self.broadcast(lambda: SpacesChanged(change))
+            self._loaded(await sync.load())
+        except KnotUnauthorized as exc:
+            self._signed_out(exc.message)
+            return
         except KnotError as exc:
             self.report(exc, "loading spaces")
         async for item in sync.run():
             if isinstance(item, FeedStatus):
                 self.feed_status = item
                 self.broadcast(lambda item=item: FeedStateChanged(item))
+                if item.state == "auth":
+                    self._signed_out("knot refused the API token (401)")
+                    return
             elif isinstance(item, StoreUpdate):
-                self.loaded = True
-                self._identify()
-                self.broadcast(lambda item=item: SpacesChanged(item.change))
+                self._loaded(item.change)
             elif isinstance(item, SyncError):
+                if isinstance(item.error, KnotUnauthorized):
+                    self._signed_out(item.error.message)
+                    return
                 self.report(item.error, "refreshing a space")
+
+    def _loaded(self, change: Change) -> None:
+        self.loaded = True
+        self._identify()
+        touched = change.updated | change.removed
+        for space_id in touched & self.pending_done:
+            self.pending.pop(space_id, None)
+            self.pending_done.discard(space_id)
+        self.broadcast(lambda: SpacesChanged(change))
+        missing = {s.template_id for s in self.store.spaces.values()} - self.templates.keys()
+        if missing:
+            for template_id in missing:
+                self.templates[template_id] = None
+            self.run_worker(self._load_templates(missing), group=SESSION, exit_on_error=False)
+
+    async def _load_templates(self, template_ids: set[str]) -> None:
+        assert self.services is not None
+        knot = self.services.knot
+
+        async def one(template_id: str) -> None:
+            try:
+                self.templates[template_id] = await knot.template(template_id)
+            except KnotNotFound:
+                self.templates[template_id] = None  # inactive or not visible to this user
+            except KnotError as exc:
+                log.info("template %s: %s", template_id, exc)
+
+        await asyncio.gather(*(one(t) for t in template_ids if t))
+        if self.nomad_list is not None:
+            self.broadcast(lambda: SpacesChanged(Change(full=True)))
 
     def _identify(self) -> None:
         me = self.store.me
@@ -108,45 +234,157 @@ class KnotApp(App[int]):
             role = "admin" if self.store.can_manage_spaces else "user"
             self.identity = f"{me.username} ({role})"
 
+    def _signed_out(self, reason: str) -> None:
+        from knot_tui.ui.screens.login import LoginScreen
+
+        self.feed_status = FeedStatus("auth", reason)
+        if not isinstance(self.screen, LoginScreen):
+            self.push_screen(
+                LoginScreen(
+                    reason=f"{reason}. Sign in again "
+                    "(the token may have been revoked, or unused for 14 days).",
+                    server=self.settings.server,
+                )
+            )
+
+    # ---- Nomad ---------------------------------------------------------------------------
+
+    async def _nomad_sync(self, nomad_list: NomadList) -> None:
+        async for item in nomad_list.run():
+            if isinstance(item, NomadListStatus):
+                self.nomad_status = item
+            elif isinstance(item, NomadListChanged):
+                keys = {s.space_id for s in self.store.spaces.values() if self._job_key(s) in item.jobs}
+                if keys:
+                    self.broadcast(lambda keys=keys: SpacesChanged(Change(updated=frozenset(keys))))
+
+    def _job_key(self, space: Space) -> tuple[str, str] | None:
+        if self.nomad_list is None:
+            return None
+        ref = self.nomad_list.job_of(space, self.templates.get(space.template_id), self._owner(space))
+        return (ref.namespace, ref.job_id) if ref else None
+
+    def _owner(self, space: Space):  # type: ignore[no-untyped-def]
+        me = self.store.me
+        return me if me is not None and me.user_id == space.user_id else None
+
+    def nomad_summary(self, space: Space) -> AllocSummary | None:
+        if self.nomad_list is None or space.platform not in ("nomad", ""):
+            return None
+        return self.nomad_list.summary(space, self.templates.get(space.template_id), self._owner(space))
+
+    # ---- plumbing shared by screens ---------------------------------------------------
+
     def broadcast(self, make: Callable[[], Message]) -> None:
         """Post a fresh message to every screen in the stack."""
         for screen in self.screen_stack:
             screen.post_message(make())
         self.call_after_refresh(self._notify_changed)
 
+    def refresh_rows(self, keys: set[str]) -> None:
+        self.broadcast(lambda: SpacesChanged(Change(updated=frozenset(keys))))
+
     async def _notify_changed(self) -> None:
         async with self._changed:
             self._changed.notify_all()
 
     async def wait_until(self, predicate: Callable[[], object], timeout: float = 10.0) -> None:
-        """Wait until `predicate()` holds, re-checking after each broadcast has been shown.
+        """Wait until `predicate()` holds: re-checked after each broadcast has been shown,
+        and at least every 50 ms for changes that broadcast nothing (dialogs, workers).
 
-        Tests and benchmarks use this to wait on events instead of sleeping.
+        Actions, tests and benchmarks use this to wait on events instead of sleeping.
         """
-
-        async def check() -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError("condition not met in time")
             async with self._changed:
-                await self._changed.wait_for(lambda: bool(predicate()))
-
-        await asyncio.wait_for(check(), timeout)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), min(0.05, remaining))
 
     def extra_feeds(self) -> list[tuple[str, str]]:
-        """Connection states of the other live feeds (Nomad, Consul), for the status bar."""
-        return []
+        """Connection states of the other live feeds, for the status bar."""
+        nomad = self.nomad_status.state
+        consul = "ready" if self.services is not None and self.services.consul is not None else "off"
+        return [("nomad", nomad), ("consul", consul)]
 
-    def report(self, error: KnotError, context: str = "") -> None:
-        """Show a failure once, as a notification, and keep it in the status bar."""
-        log.warning("%s: %s", context or "error", error)
-        self.last_error = plain(error.message)
+    def report(self, error: KnotError | Exception, context: str = "") -> None:
+        """Show a failure once, as a notification naming cause and remedy; keep it in the status bar."""
+        message = plain(getattr(error, "message", str(error)))
+        remedy = plain(getattr(error, "remedy", ""))
+        log.warning("%s: %s", context or "error", message)
+        self.last_error = message
         title = f"Failed {context}" if context else "Failed"
-        self.notify(
-            f"{plain(error.message)}\n{plain(error.remedy)}".strip(),
-            title=title,
-            severity="error",
-            timeout=10,
-        )
+        self.notify(f"{message}\n{remedy}".strip(), title=title, severity="error", timeout=10)
+
+    # ---- screens -------------------------------------------------------------------------
+
+    def _not_yet(self, what: str) -> None:
+        self.notify(f"{what} is not available yet.", title="Coming soon", severity="information")
+
+    def open_details(self, space: Space) -> None:
+        self._not_yet("The details screen")
+
+    def open_new_space(self) -> None:
+        if self.settings.read_only:
+            self.notify(
+                "knot-tui runs with --read-only: creating spaces is disabled.",
+                title="Read-only",
+                severity="warning",
+            )
+            return
+        self._not_yet("Creating a space")
+
+    def open_logs(self, space: Space) -> None:
+        self._not_yet("The logs screen")
+
+    def open_ssh(self, space: Space) -> None:
+        self._not_yet("SSH")
+
+    def open_vnc(self, space: Space) -> None:
+        self._not_yet("VNC")
+
+    def action_sign_in(self) -> None:
+        from knot_tui.ui.screens.login import LoginScreen
+
+        self.push_screen(LoginScreen(server=self.settings.server))
+
+    def set_pending(self, space_id: str, label: str) -> None:
+        """Show `label` on the row until knot reports on the space (or 90 s pass)."""
+        self.pending[space_id] = label
+        self.pending_done.discard(space_id)
+        self.refresh_rows({space_id})
+
+        def expire() -> None:
+            if self.pending.get(space_id) == label:
+                self.pending.pop(space_id, None)
+                self.refresh_rows({space_id})
+
+        self.set_timer(PENDING_TIMEOUT, expire)
+
+    def clear_pending(self, space_id: str) -> None:
+        self.pending.pop(space_id, None)
+        self.pending_done.discard(space_id)
+        self.refresh_rows({space_id})
+
+    def action_help(self) -> None:
+        from knot_tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
 
     # ---- crash handling --------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A background task died of something unexpected: log it, say so, keep running."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            log.error("worker %s failed", event.worker.name, exc_info=error)
+            self.report(
+                RuntimeError(f"{type(error).__name__}: {error} (details in {logsetup.log_path()})"),
+                f"in {event.worker.name or 'a background task'}",
+            )
 
     def _fatal_error(self) -> None:
         """Never print a traceback (with locals!) to the terminal: log it, summarise."""
@@ -157,7 +395,5 @@ class KnotApp(App[int]):
         text = "".join(traceback.format_exception(exc)) if exc else "unknown error"
         log.error("unexpected error in the UI\n%s", text)
         name = type(exc).__name__ if exc else "Error"
-        self.crash_summary = logsetup.redact(
-            f"knot-tui stopped after an unexpected error ({name}: {exc})."
-        )
+        self.crash_summary = logsetup.redact(f"knot-tui stopped after an unexpected error ({name}: {exc}).")
         self.exit(return_code=1)

@@ -53,11 +53,7 @@ async def test_every_running_space_is_fully_visible(
     seen = 0
     async with knot:
         for space in spaces:
-            if (
-                space.state is not SpaceState.RUNNING
-                or space.platform != "nomad"
-                or space.is_remote
-            ):
+            if space.state is not SpaceState.RUNNING or space.platform != "nomad" or space.is_remote:
                 continue
             if knot_user == "alice" and space.username != "alice":
                 continue  # shared with alice, in bob's namespace: see the 403 test
@@ -89,9 +85,7 @@ async def test_every_running_space_is_fully_visible(
             if alloc.client_status == "running":
                 task = next(iter(alloc.task_states))
                 got = b""
-                async for item in follow_task_logs(
-                    streams.http, alloc.id, task, "stdout", follow=False
-                ):
+                async for item in follow_task_logs(streams.http, alloc.id, task, "stdout", follow=False):
                     if isinstance(item, LogData):
                         got += item.data
                 assert b"knot-entrypoint" in got
@@ -99,9 +93,7 @@ async def test_every_running_space_is_fully_visible(
     assert seen >= 1
 
 
-async def test_a_token_without_access_gets_the_mapped_403(
-    sim: Simulator, gateways: GatewayFactory
-) -> None:
+async def test_a_token_without_access_gets_the_mapped_403(sim: Simulator, gateways: GatewayFactory) -> None:
     nobody = gateways("nobody")
     with pytest.raises(NomadPermissionDenied) as info:
         await nobody.job("api-dev-alice", "alice")
@@ -128,9 +120,7 @@ async def test_shared_space_in_another_namespace(sim: Simulator, gateways: Gatew
 
 
 async def test_unknown_token_and_unreachable_and_not_configured(sim: Simulator) -> None:
-    stranger = NomadGateway(
-        NomadSettings(addr=sim.nomad_url, token="00000000-0000-0000-0000-000000000000")
-    )
+    stranger = NomadGateway(NomadSettings(addr=sim.nomad_url, token="00000000-0000-0000-0000-000000000000"))
     with pytest.raises(NomadPermissionDenied, match="ACL token not found"):
         await stranger.token_self()
     await stranger.close()
@@ -192,22 +182,13 @@ async def test_not_a_nomad_space_and_not_found(sim: Simulator, gateways: Gateway
         await locator.locate(Space(space_id="x", name="ghost", platform="nomad", username="alice"))
 
 
-async def test_log_stream_refusals(
-    sim: Simulator, streams: NomadStreams, gateways: GatewayFactory
-) -> None:
+async def test_log_stream_refusals(sim: Simulator, streams: NomadStreams, gateways: GatewayFactory) -> None:
     space = next(s for s in sim.world.live_spaces() if s.name == "api-dev")
     alloc = (await gateways().job_allocations(space.nomad_job[1], space.nomad_job[0])).value[0]
-    items = [
-        i async for i in follow_task_logs(streams.http, alloc.id, "nope", "stdout", follow=False)
-    ]
+    items = [i async for i in follow_task_logs(streams.http, alloc.id, "nope", "stdout", follow=False)]
     assert items[0].state == "failed" and 'unknown task name "nope"' in items[0].detail
     nobody = NomadStreams(gateways("nobody"))
-    items = [
-        i async for i in follow_task_logs(nobody.http, alloc.id, "dev", "stdout", follow=False)
-    ]
+    items = [i async for i in follow_task_logs(nobody.http, alloc.id, "dev", "stdout", follow=False)]
     assert isinstance(items[0], LogStreamState) and items[0].state == "failed"
-    assert (
-        isinstance(items[0].error, NomadPermissionDenied)
-        and items[0].error.capability == "read-logs"
-    )
+    assert isinstance(items[0].error, NomadPermissionDenied) and items[0].error.capability == "read-logs"
     await nobody.close()

@@ -34,9 +34,7 @@ def test_pattern_extraction() -> None:
         '  namespace = "${{.user.username}}"\n'
         '  group "x" {\n    namespace = "not-this"\n  }\n}'
     )
-    assert pattern == JobPattern(
-        "${{.space.name}}-${{ .user.username | toLower }}", "${{.user.username}}"
-    )
+    assert pattern == JobPattern("${{.space.name}}-${{ .user.username | toLower }}", "${{.user.username}}")
     assert JobPattern.from_template('job "plain" {}') == JobPattern("plain", "")
     assert JobPattern.from_template("no job here") is None
     assert literal_prefix("team-${{.space.name}}") == "team-"
@@ -65,9 +63,7 @@ def _api_space(sim: Simulator, space: SimSpace, platform: str = "nomad") -> Spac
     )
 
 
-async def test_unknown_variable_falls_back_to_the_search(
-    sim: Simulator, gateways: GatewayFactory
-) -> None:
+async def test_unknown_variable_falls_back_to_the_search(sim: Simulator, gateways: GatewayFactory) -> None:
     sim.world.template_vars["team"] = "platform"  # an admin-only variable the client cannot read
     template = SimTemplate(
         template_id=sim.world.new_id(), name="Team box", job=TEAM_JOB, with_code_server=False
@@ -82,10 +78,7 @@ async def test_unknown_variable_falls_back_to_the_search(
     # cached: the second call needs no Nomad round trip
     gateway = locator.gateway
     await gateway.close()
-    assert (
-        await locator.locate(_api_space(sim, space), Template(job=TEAM_JOB, hash=template.hash))
-        == ref
-    )
+    assert await locator.locate(_api_space(sim, space), Template(job=TEAM_JOB, hash=template.hash)) == ref
 
 
 async def test_override_pattern_wins(sim: Simulator, gateways: GatewayFactory) -> None:
@@ -100,13 +93,9 @@ async def test_override_pattern_wins(sim: Simulator, gateways: GatewayFactory) -
     assert (ref.job_id, ref.namespace, ref.how) == ("api-dev-alice", "alice", "override")
 
 
-async def test_template_without_namespace_means_default(
-    sim: Simulator, gateways: GatewayFactory
-) -> None:
+async def test_template_without_namespace_means_default(sim: Simulator, gateways: GatewayFactory) -> None:
     space = next(
-        s
-        for s in sim.world.live_spaces()
-        if s.name == "desk" and s.user_id == sim.seeded.bob.user_id
+        s for s in sim.world.live_spaces() if s.name == "desk" and s.user_id == sim.seeded.bob.user_id
     )
     template = sim.world.template_of(space)
     ref = await JobLocator(gateways(), server_url=sim.knot_url).locate(
@@ -115,15 +104,11 @@ async def test_template_without_namespace_means_default(
     assert (ref.job_id, ref.namespace, ref.how) == ("desk-bob", "default", "template")
 
 
-async def test_a_renamed_job_is_found_by_knot_spaceid(
-    sim: Simulator, gateways: GatewayFactory
-) -> None:
+async def test_a_renamed_job_is_found_by_knot_spaceid(sim: Simulator, gateways: GatewayFactory) -> None:
     """The template changed since the space started: the rendered id is stale, the env is not."""
     space = next(s for s in sim.world.live_spaces() if s.name == "api-dev")
     stale = Template(job='job "old-${{.space.name}}" {\n namespace = "alice"\n}', hash="v2")
-    ref = await JobLocator(gateways(), server_url=sim.knot_url).locate(
-        _api_space(sim, space), stale
-    )
+    ref = await JobLocator(gateways(), server_url=sim.knot_url).locate(_api_space(sim, space), stale)
     assert (ref.job_id, ref.namespace, ref.how) == ("api-dev-alice", "alice", "search")
 
 

@@ -127,9 +127,7 @@ def test_log_frames_sample_with_and_without_separators() -> None:
         assert len(frames) == 3
         data = decode_frame(frames[0], 0)
         assert isinstance(data, LogData) and data.offset == 3604480
-        assert decode_frame(frames[1], 0) == LogFileEvent(
-            "file deleted", "alloc/logs/redis.stdout.0"
-        )
+        assert decode_frame(frames[1], 0) == LogFileEvent("file deleted", "alloc/logs/redis.stdout.0")
         assert decode_frame(frames[2], 0) is None  # the heartbeat
 
 
@@ -154,9 +152,7 @@ def _frames(lines: list[bytes]) -> bytes:
     lines=st.lists(st.binary(min_size=1, max_size=200), min_size=1, max_size=20),
     cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=30),
 )
-def test_frames_split_anywhere_decode_to_the_same_bytes(
-    lines: list[bytes], cuts: list[int]
-) -> None:
+def test_frames_split_anywhere_decode_to_the_same_bytes(lines: list[bytes], cuts: list[int]) -> None:
     stream = _frames(lines)
     points = sorted({c % (len(stream) + 1) for c in cuts})
     pieces = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)], strict=True)]
@@ -174,9 +170,7 @@ def test_frames_split_anywhere_decode_to_the_same_bytes(
 
 
 def test_garbage_between_frames_is_skipped() -> None:
-    stream = (
-        b'xx}{"File":"f","Offset":3,"Data":"YWJj"}not json{}{"File":"f","Offset":6,"Data":"ZGVm"}'
-    )
+    stream = b'xx}{"File":"f","Offset":3,"Data":"YWJj"}not json{}{"File":"f","Offset":6,"Data":"ZGVm"}'
     frames = FrameDecoder().feed(stream)
     assert [decode_frame(f, 0).data for f in frames if decode_frame(f, 0)] == [b"abc", b"def"]
 

@@ -20,9 +20,7 @@ FAST = Backoff(first=0.01, cap=0.05)
 def _running(sim: Simulator, name: str):  # type: ignore[no-untyped-def]
     space = next(s for s in sim.world.live_spaces() if s.name == name)
     namespace, job_id = space.nomad_job
-    alloc = next(
-        a for a in sim.world.nomad.job_allocs(namespace, job_id) if a.client_status == "running"
-    )
+    alloc = next(a for a in sim.world.nomad.job_allocs(namespace, job_id) if a.client_status == "running")
     return space, alloc
 
 
@@ -33,14 +31,10 @@ async def test_log_follow_resumes_after_drops_without_gap_or_duplicate(
     log = alloc.logs[("dev", "stdout")]
     log.data += b"".join(f"line {i:05d} of a long history\n".encode() for i in range(3000))
     total = len(log.data)
-    sim.nomad_options["log_drops"] = [
-        4_001 + 97 * i for i in range(20)
-    ]  # cut 20 connections, mid-frame
+    sim.nomad_options["log_drops"] = [4_001 + 97 * i for i in range(20)]  # cut 20 connections, mid-frame
     got = bytearray()
     reconnects = 0
-    stream = follow_task_logs(
-        streams.http, alloc.id, "dev", "stdout", tail_bytes=10**9, backoff=FAST
-    )
+    stream = follow_task_logs(streams.http, alloc.id, "dev", "stdout", tail_bytes=10**9, backoff=FAST)
     async for item in stream:
         if isinstance(item, LogData):
             got += item.data
@@ -92,17 +86,13 @@ async def test_log_follow_sees_new_lines_live(sim: Simulator, streams: NomadStre
 async def test_event_stream_topics_dedup_and_resume(sim: Simulator, streams: NomadStreams) -> None:
     space, alloc = _running(sim, "api-dev")
     namespace, job_id = space.nomad_job
-    stream = event_stream(
-        streams.http, job_topics([job_id]), namespace=namespace, index=1, backoff=FAST
-    )
+    stream = event_stream(streams.http, job_topics([job_id]), namespace=namespace, index=1, backoff=FAST)
     seen: list[int] = []
 
     async def collect(until) -> None:  # type: ignore[no-untyped-def]
         async for item in stream:
             if isinstance(item, EventBatch):
-                assert all(
-                    e.key == alloc.id or job_id in (e.key, *e.filter_keys) for e in item.events
-                )
+                assert all(e.key == alloc.id or job_id in (e.key, *e.filter_keys) for e in item.events)
                 seen.append(item.index)
                 if until(item):
                     return
@@ -142,18 +132,12 @@ async def test_event_stream_denied_like_nomad_2(sim: Simulator, gateways: Gatewa
 
 async def test_consul_blocking_and_acl(sim: Simulator, consul: ConsulClient) -> None:
     space = next(
-        s
-        for s in sim.world.live_spaces()
-        if s.name == "desk" and s.user_id == sim.seeded.alice.user_id
+        s for s in sim.world.live_spaces() if s.name == "desk" and s.user_id == sim.seeded.alice.user_id
     )
     service = f"knot-{space.space_id}"
     first = await consul.health_checks(service)
     (check,) = first.value
-    assert (
-        check.status == "critical"
-        and "connection refused" in check.output
-        and check.name == "alive"
-    )
+    assert check.status == "critical" and "connection refused" in check.output and check.name == "alive"
     waiter = asyncio.ensure_future(consul.health_checks(service, index=first.index, wait=30))
     await asyncio.sleep(0.2)
     assert not waiter.done()

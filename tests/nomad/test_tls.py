@@ -48,9 +48,7 @@ def _certificates(directory: Path) -> tuple[Path, Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("server.global.nomad")]), critical=False
-        )
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("server.global.nomad")]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     ca_path, cert_path, key_path = (
@@ -97,9 +95,7 @@ async def test_verified_by_default(tls_sim: tuple[Simulator, Path]) -> None:
 async def test_cacert_alone_still_checks_the_name(tls_sim: tuple[Simulator, Path]) -> None:
     sim, ca = tls_sim
     with pytest.raises(NomadUnreachable, match="TLS certificate"):
-        await _whoami(
-            NomadSettings(addr=sim.nomad_url, token=sim.seeded.nomad_management, cacert=str(ca))
-        )
+        await _whoami(NomadSettings(addr=sim.nomad_url, token=sim.seeded.nomad_management, cacert=str(ca)))
 
 
 async def test_cacert_and_server_name_from_the_environment(tls_sim: tuple[Simulator, Path]) -> None:

@@ -45,9 +45,7 @@ async def test_a_starting_space_goes_pending_to_running_and_checks_pass(
     # stop it first, then start: watch the allocation of the new job version
     await lifecycle.stop(sim.world, lifecycle_space)
     ns, job_id = lifecycle_space.nomad_job
-    await _until(
-        lambda i, w: gateway.job(job_id, ns, index=i, wait=w), lambda j: j.status == "dead"
-    )
+    await _until(lambda i, w: gateway.job(job_id, ns, index=i, wait=w), lambda j: j.status == "dead")
     async with KnotClient(connection(sim, "alice")) as knot:
         for _ in range(200):
             if (await knot.get_space(scratch.space_id)).state is SpaceState.STOPPED:
@@ -63,9 +61,9 @@ async def test_a_starting_space_goes_pending_to_running_and_checks_pass(
     statuses = [a[0].client_status for a in history if a and a[0].id == new.id]
     assert statuses[0] == "pending" and statuses[-1] == "running"
     assert _events(new)[:4] == ["Received", "Task Setup", "Driver", "Started"]
-    assert next(
-        e for s in new.task_states.values() for e in s.events if e.type == "Driver"
-    ).text.startswith("Downloading image")
+    assert next(e for s in new.task_states.values() for e in s.events if e.type == "Driver").text.startswith(
+        "Downloading image"
+    )
     checks = await gateway.allocation_checks(new.id)
     assert {c.status for c in checks.values()} <= {"pending", "success"}
     for _ in range(200):
@@ -85,9 +83,7 @@ async def test_the_docs_ping_check_fails_and_the_deployment_too(
     sim: Simulator, gateways: GatewayFactory
 ) -> None:
     gateway = gateways()
-    space = next(
-        s for s in sim.world.live_spaces() if s.name == "scratch"
-    )  # Ubuntu Desktop, stopped
+    space = next(s for s in sim.world.live_spaces() if s.name == "scratch")  # Ubuntu Desktop, stopped
     lifecycle.begin_start(sim.world, space)
     ns, job_id = space.nomad_job
     deployment, _ = await _until(
@@ -110,9 +106,7 @@ async def test_flapping_check_restarts_the_task(sim: Simulator, gateways: Gatewa
         lambda allocs: allocs and allocs[0].restarts >= 1,
     )
     alloc = (await gateway.allocation(allocs[0].id)).value
-    signaled = [
-        e for s in alloc.task_states.values() for e in s.events if e.type == "Restart Signaled"
-    ]
+    signaled = [e for s in alloc.task_states.values() for e in s.events if e.type == "Restart Signaled"]
     assert signaled and signaled[0].text == 'healthcheck: check "sshd" unhealthy'
     assert signaled[0].details.get("restart_reason") == 'healthcheck: check "sshd" unhealthy'
 
@@ -128,19 +122,13 @@ async def test_image_pull_failure_leaves_a_failed_allocation(
         lambda allocs: allocs and allocs[-1].client_status == "failed",
     )
     failed = allocs[-1]
-    failure = next(
-        e for s in failed.task_states.values() for e in s.events if e.type == "Driver Failure"
-    )
+    failure = next(e for s in failed.task_states.values() for e in s.events if e.type == "Driver Failure")
     assert failure.fails_task and "manifest unknown" in failure.text
     assert (await gateway.job(job_id, ns)).value.status == "pending"  # Nomad keeps rescheduling
-    assert next(
-        s for s in sim.world.live_spaces() if s.name == "gpu-test"
-    ).is_pending  # knot: Starting
+    assert next(s for s in sim.world.live_spaces() if s.name == "gpu-test").is_pending  # knot: Starting
 
 
-async def test_a_node_that_goes_away(
-    sim: Simulator, gateways: GatewayFactory, streams: NomadStreams
-) -> None:
+async def test_a_node_that_goes_away(sim: Simulator, gateways: GatewayFactory, streams: NomadStreams) -> None:
     gateway = gateways()
     ops = next(s for s in sim.world.live_spaces() if s.name == "ops-console")
     ns, job_id = ops.nomad_job
@@ -168,18 +156,14 @@ async def test_a_node_that_goes_away(
 async def test_stop_deregisters(sim: Simulator, gateways: GatewayFactory) -> None:
     gateway = gateways()
     desk = next(
-        s
-        for s in sim.world.live_spaces()
-        if s.name == "desk" and s.user_id == sim.seeded.alice.user_id
+        s for s in sim.world.live_spaces() if s.name == "desk" and s.user_id == sim.seeded.alice.user_id
     )
     ns, job_id = desk.nomad_job
     service = f"knot-{desk.space_id}"
     assert sim.world.nomad.consul_checks.get(service)
     async with KnotClient(connection(sim, "alice")) as knot:
         await knot.stop_space(desk.space_id)
-    job, _ = await _until(
-        lambda i, w: gateway.job(job_id, ns, index=i, wait=w), lambda j: j.status == "dead"
-    )
+    job, _ = await _until(lambda i, w: gateway.job(job_id, ns, index=i, wait=w), lambda j: j.status == "dead")
     assert job.stop is True
     (alloc,) = (await gateway.job_allocations(job_id, ns)).value
     assert (alloc.desired_status, alloc.client_status) == ("stop", "complete")

@@ -1,131 +1,364 @@
-"""The home screen: the user's spaces, live."""
+"""The home screen: spaces, live, with filter, sort, grouping, marks and lifecycle keys."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from knot_tui.knot.models import Space
-from knot_tui.ui import format as fmt
+from knot_tui.text import plain, shorten
+from knot_tui.ui import spaces_view as view
+from knot_tui.ui.lifecycle import can_see_everyone
 from knot_tui.ui.messages import SpacesChanged
 from knot_tui.ui.widgets.status_bar import StatusBar
+from knot_tui.ui.widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
     from knot_tui.ui.app import KnotApp
 
-COLUMNS: list[tuple[str, str, int | None]] = [
-    ("name", "Name", None),
-    ("state", "State", 16),
-    ("health", "Health", 12),
-    ("template", "Template", None),
-    ("zone", "Zone", None),
-    ("features", "Features", 18),
-    ("uptime", "Uptime", 8),
-    ("cpu", "CPU", 6),
-    ("mem", "Memory", 14),
-]
-
-
-def row_cells(space: Space, app: KnotApp) -> dict[str, Text | str]:
-    usage = space.resource_usage
-    cpu = f"{usage.cpu_percent:.0f}%" if usage and space.has_state else ""
-    mem = (
-        f"{fmt.size(usage.memory_used_bytes)}/{fmt.size(usage.memory_limit_bytes)}"
-        if usage and space.has_state and usage.memory_limit_bytes
-        else ""
-    )
-    return {
-        "name": fmt.safe(space.name),
-        "state": fmt.state_text(space),
-        "health": fmt.health_text(space),
-        "template": fmt.safe(space.template_name),
-        "zone": fmt.safe(space.zone),
-        "features": fmt.features(space),
-        "uptime": fmt.uptime(space, app.now()),
-        "cpu": cpu,
-        "mem": mem,
-    }
+UPTIME_REFRESH = 15.0  # seconds between redraws of the uptime column (no network)
 
 
 class SpacesScreen(Screen[None]):
-    """All of the signed-in user's spaces (own and shared), updated from knot's events."""
+    """Your spaces (and, with `a`, everyone's), updated from knot's and Nomad's events."""
 
+    BINDING_GROUP_TITLE = "Spaces"
     BINDINGS = [
-        Binding("q", "app.quit", "Quit", id="app.quit"),
+        Binding(
+            "enter",
+            "details",
+            "Details",
+            id="spaces.details",
+            tooltip="Open the space: knot, Nomad allocations, checks, volume",
+        ),
+        Binding("n", "new", "New", id="spaces.new", tooltip="Create a space from a template"),
+        Binding("u", "start", "Start", id="spaces.start", tooltip="Start the selected space"),
+        Binding(
+            "d",
+            "stop",
+            "Stop",
+            id="spaces.stop",
+            tooltip="Stop the selected space, or every marked one (asks first)",
+        ),
+        Binding("r", "restart", "Restart", id="spaces.restart", tooltip="Restart the selected space"),
+        Binding(
+            "ctrl+d",
+            "delete",
+            "Delete",
+            id="spaces.delete",
+            tooltip="Delete the selected space (type its name; offers to stop it first)",
+        ),
+        Binding("l", "logs", "Logs", id="spaces.logs", tooltip="Agent log and Nomad task output"),
+        Binding(
+            "s",
+            "ssh",
+            "SSH",
+            id="spaces.ssh",
+            tooltip="Open a shell in the space with the system ssh",
+        ),
+        Binding(
+            "v",
+            "vnc",
+            "VNC",
+            id="spaces.vnc",
+            tooltip="Open the space's desktop (KasmVNC) in a browser",
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="spaces.filter",
+            tooltip="Filter by name, user, template, zone, state; !word excludes",
+        ),
+        Binding(
+            "o",
+            "sort",
+            "Sort",
+            id="spaces.sort",
+            tooltip="Cycle the sort: name, state, health, uptime, template, user",
+        ),
+        Binding(
+            "a",
+            "all_users",
+            "All users",
+            id="spaces.all_users",
+            tooltip="Everyone's spaces (needs Manage Spaces)",
+        ),
+        Binding(
+            "f",
+            "attention",
+            "Attention",
+            id="spaces.attention",
+            tooltip="Only spaces needing attention: unhealthy, stuck starting, failed allocation, update",
+        ),
+        Binding(
+            "g",
+            "group",
+            "Group",
+            id="spaces.group",
+            show=False,
+            tooltip="Group by user, state or health",
+        ),
+        Binding("space", "mark", "Mark", id="spaces.mark", tooltip="Mark the space for a bulk stop"),
     ]
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="spaces-title")
-        table: DataTable[Text | str] = DataTable(
-            id="spaces-table", cursor_type="row", zebra_stripes=True
-        )
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
-        yield table
-        yield Static("", id="spaces-empty")
-        yield StatusBar()
-        yield Footer()
+    def __init__(self) -> None:
+        super().__init__()
+        self.options = view.ViewOptions()
+
+    # ---- composition -----------------------------------------------------------------
 
     @property
     def knot_app(self) -> KnotApp:
         return cast("KnotApp", self.app)
 
     @property
-    def table(self) -> DataTable[Text | str]:
-        return self.query_one("#spaces-table", DataTable)
+    def table(self) -> VirtualTable:
+        return self.query_one("#spaces-table", VirtualTable)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="spaces-title")
+        yield VirtualTable(self._cell, id="spaces-table")
+        yield Input(
+            placeholder="filter: words match name, user, template, zone, state; !word excludes",
+            id="spaces-filter",
+        )
+        yield StatusBar()
+        yield Footer()
 
     def on_mount(self) -> None:
+        self.options = replace(self.options, all_users=self.knot_app.store.all_users)
+        self.query_one("#spaces-filter", Input).display = False
+        self.table.set_columns(view.columns(self.options.all_users))
         self.rebuild()
+        self.table.focus()
+        self.set_interval(UPTIME_REFRESH, self._tick, name="uptime")
 
-    def rebuild(self) -> None:
-        table = self.table
-        table.clear()
-        for space in self.sorted_spaces():
-            cells = row_cells(space, self.knot_app)
-            table.add_row(*(cells[key] for key, _, _ in COLUMNS), key=space.space_id)
-        self.update_title()
+    def _tick(self) -> None:
+        self.table.refresh_all()  # redraws only the visible rows
 
-    def sorted_spaces(self) -> list[Space]:
-        return sorted(
-            self.knot_app.store.spaces.values(), key=lambda s: (s.name.lower(), s.username)
+    # ---- rows ------------------------------------------------------------------------
+
+    def _cell(self, key: str, column: str) -> Text | str:
+        app = self.knot_app
+        space = app.store.spaces.get(key)
+        if space is None:
+            return ""
+        return view.cell(
+            space,
+            column,
+            now=app.now(),
+            summary=app.nomad_summary(space),
+            nomad_configured=app.nomad_configured and space.platform == "nomad",
+            pending=app.pending.get(key),
+            marked=key in self.table.marked,
         )
 
-    def update_title(self) -> None:
-        store = self.knot_app.store
-        total = len(store.spaces)
-        who = store.me.username if store.me else ""
-        running = sum(1 for s in store.spaces.values() if s.is_deployed)
-        title = Text()
-        title.append(" Spaces", style="bold")
-        if who:
-            title.append(f" of {who}")
-        title.append(f"  {total} total, {running} running", style="dim")
-        self.query_one("#spaces-title", Static).update(title)
-        empty = self.query_one("#spaces-empty", Static)
-        if self.knot_app.loaded and total == 0:
-            empty.update("No spaces yet. Create one in knot's web UI (creating here comes soon).")
-            empty.display = True
+    def rebuild(self) -> None:
+        app = self.knot_app
+        rows = view.build_rows(
+            app.store.spaces.values(), self.options, now=app.now(), nomad=app.nomad_summary
+        )
+        self.table.marked &= set(app.store.spaces)
+        self.table.set_rows(rows)
+        if not app.loaded:
+            self.table.empty_text = "Loading spaces…"
+        elif not app.store.spaces:
+            self.table.empty_text = "No spaces yet. Press n to create one."
+        elif not rows:
+            self.table.empty_text = "Nothing matches (esc clears the filter, f toggles the attention filter)."
         else:
-            empty.display = False
+            self.table.empty_text = ""
+        self.update_title()
+
+    def update_title(self) -> None:
+        app = self.knot_app
+        store = app.store
+        title = Text()
+        if self.options.all_users:
+            title.append(" All users' spaces", style="bold")
+        else:
+            title.append(" Spaces", style="bold")
+            if store.me:
+                title.append(f" of {plain(store.me.username)}")
+        shown = self.table.row_count
+        total = len(store.spaces)
+        running = sum(1 for s in store.spaces.values() if s.is_deployed)
+        title.append(f"  {shown} shown of {total}, {running} running", style="dim")
+        title.append(f" · sort: {self.options.sort}", style="dim")
+        if self.options.group:
+            title.append(f" · by {self.options.group}", style="dim")
+        if self.options.query:
+            title.append(f" · filter: {shorten(plain(self.options.query), 30)!r}", style="yellow")
+        if self.options.attention:
+            title.append(" · needs attention", style="bold red")
+        if self.table.marked:
+            title.append(f" · {len(self.table.marked)} marked", style="bold yellow")
+        self.query_one("#spaces-title", Static).update(title)
 
     def on_spaces_changed(self, message: SpacesChanged) -> None:
         change = message.change
-        table = self.table
-        if change.full or change.added:
+        if self.options.all_users != self.knot_app.store.all_users:
+            self.options = replace(self.options, all_users=self.knot_app.store.all_users)
+            self.table.set_columns(view.columns(self.options.all_users))
+        if change.full or change.added or change.removed or self._order_may_change():
             self.rebuild()
+        else:
+            self.table.refresh_keys(change.updated)
+            self.update_title()
+
+    def _order_may_change(self) -> bool:
+        """With these options an update can move rows (so the view must be rebuilt)."""
+        return (
+            self.options.sort != "name"
+            or bool(self.options.group)
+            or self.options.attention
+            or bool(self.options.query)
+        )
+
+    # ---- selection -------------------------------------------------------------------
+
+    def selected(self) -> Space | None:
+        key = self.table.cursor_key
+        return self.knot_app.store.spaces.get(key) if key else None
+
+    def _need_selection(self) -> Space | None:
+        space = self.selected()
+        if space is None:
+            self.notify("Select a space first.", severity="warning")
+        return space
+
+    @on(VirtualTable.Selected)
+    def open_selected(self, event: VirtualTable.Selected) -> None:
+        self.action_details()
+
+    # ---- actions ---------------------------------------------------------------------
+
+    def action_details(self) -> None:
+        space = self._need_selection()
+        if space is not None:
+            self.knot_app.open_details(space)
+
+    def action_new(self) -> None:
+        self.knot_app.open_new_space()
+
+    def action_start(self) -> None:
+        space = self._need_selection()
+        if space is not None:
+            self.knot_app.lifecycle.start(space)
+
+    def action_restart(self) -> None:
+        space = self._need_selection()
+        if space is not None:
+            self.knot_app.lifecycle.restart(space)
+
+    def action_stop(self) -> None:
+        store = self.knot_app.store
+        marked = [store.spaces[k] for k in self.table.marked if k in store.spaces]
+        if marked:
+            self.knot_app.lifecycle.stop(sorted(marked, key=lambda s: (s.username, s.name)))
             return
-        for space_id in change.removed:
-            if space_id in table.rows:
-                table.remove_row(space_id)
-        for space_id in change.updated:
-            space = self.knot_app.store.spaces.get(space_id)
-            if space is None or space_id not in table.rows:
-                continue
-            for key, value in row_cells(space, self.knot_app).items():
-                table.update_cell(space_id, key, value)
+        space = self._need_selection()
+        if space is not None:
+            self.knot_app.lifecycle.stop([space])
+
+    def action_delete(self) -> None:
+        space = self._need_selection()
+        if space is not None:
+            self.knot_app.lifecycle.delete(space)
+
+    def action_logs(self) -> None:
+        space = self._need_selection()
+        if space is not None:
+            self.knot_app.open_logs(space)
+
+    def action_ssh(self) -> None:
+        space = self._need_selection()
+        if space is not None:
+            self.knot_app.open_ssh(space)
+
+    def action_vnc(self) -> None:
+        space = self._need_selection()
+        if space is not None:
+            self.knot_app.open_vnc(space)
+
+    def action_mark(self) -> None:
+        key = self.table.cursor_key
+        if key is None:
+            return
+        self.table.marked ^= {key}
+        self.table.refresh_keys({key})
+        self.table.action_cursor(1)
         self.update_title()
+
+    def action_sort(self) -> None:
+        sorts = [s for s in view.SORTS if s != "user" or self.options.all_users]
+        current = sorts.index(self.options.sort) if self.options.sort in sorts else -1
+        self.options = replace(self.options, sort=sorts[(current + 1) % len(sorts)])
+        self.rebuild()
+
+    def action_group(self) -> None:
+        groups = [g for g in view.GROUPS if g != "user" or self.options.all_users]
+        current = groups.index(self.options.group) if self.options.group in groups else 0
+        self.options = replace(self.options, group=groups[(current + 1) % len(groups)])
+        self.rebuild()
+
+    def action_attention(self) -> None:
+        self.options = replace(self.options, attention=not self.options.attention)
+        self.rebuild()
+        if self.options.attention:
+            count = self.table.row_count
+            self.notify(
+                f"{count} space{'s' if count != 1 else ''} need attention: unhealthy, starting for over "
+                "2 minutes, a failed Nomad allocation, or an update available. f shows all again.",
+                title="Needs attention",
+                timeout=4,
+            )
+
+    def action_all_users(self) -> None:
+        app = self.knot_app
+        if not can_see_everyone(app):
+            self.notify(
+                "Only users with the Manage Spaces permission can see everyone's spaces.",
+                title="All users",
+                severity="warning",
+            )
+            return
+        app.set_all_users(not app.store.all_users)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#spaces-filter", Input)
+        box.display = True
+        box.value = self.options.query
+        box.focus()
+
+    @on(Input.Changed, "#spaces-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.options = replace(self.options, query=event.value)
+        self.rebuild()
+
+    @on(Input.Submitted, "#spaces-filter")
+    def filter_done(self, event: Input.Submitted) -> None:
+        box = self.query_one("#spaces-filter", Input)
+        box.display = bool(event.value)
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#spaces-filter", Input)
+        if box.display or self.options.query:
+            box.value = ""
+            box.display = False
+            self.options = replace(self.options, query="")
+            self.rebuild()
+            self.table.focus()
+        elif self.table.marked:
+            self.table.marked.clear()
+            self.table.refresh_all()
+            self.update_title()

@@ -53,9 +53,13 @@ class StatusBar(Static):
         settings = app.settings
         parts: list[Text] = []
         where = Text()
-        where.append(settings.alias if not settings.demo else "demo", style="bold")
-        if settings.server:
-            where.append(f" {settings.server}", style="dim")
+        if settings.demo:
+            where.append("demo", style="bold")
+            where.append(" · embedded simulator", style="dim")
+        else:
+            where.append(settings.alias, style="bold")
+            if settings.server:
+                where.append(f" {settings.server}", style="dim")
         if app.identity:
             where.append(f" · {plain(app.identity)}")
         if settings.read_only:

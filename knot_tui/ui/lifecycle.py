@@ -1,0 +1,229 @@
+"""Start, stop, restart and delete spaces from any screen, without ever blocking the UI.
+
+Each action shows an immediate "pending" state on the row, runs the API call in a worker,
+and lets knot's events bring the real state. Refusals are explained (a 423 on delete
+offers to stop first), bulk stops and deletes are confirmed, `--read-only` refuses all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from knot_tui.knot.errors import KnotError, KnotLocked
+from knot_tui.knot.models import Permission, Space, SpaceState
+from knot_tui.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
+
+if TYPE_CHECKING:
+    from knot_tui.ui.app import KnotApp
+
+STOP_WAIT = 180.0  # seconds to wait for a stop before deleting
+
+
+class SpaceLifecycle:
+    def __init__(self, app: KnotApp) -> None:
+        self.app = app
+
+    # ---- guards ----------------------------------------------------------------------
+
+    def _refuse_read_only(self, verb: str) -> bool:
+        if self.app.settings.read_only:
+            self.app.notify(
+                f"knot-tui runs with --read-only: {verb} is disabled.",
+                title="Read-only",
+                severity="warning",
+            )
+            return True
+        return False
+
+    def _foreign(self, space: Space) -> bool:
+        me = self.app.store.me
+        return me is not None and space.user_id != me.user_id
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def start(self, space: Space) -> None:
+        if self._refuse_read_only("starting spaces"):
+            return
+        if space.is_remote:
+            self.app.notify(
+                f"{space.name} lives in zone {space.zone}; start it from that zone's knot server.",
+                title="Cannot start here",
+                severity="warning",
+            )
+            return
+        if space.state is not SpaceState.STOPPED:
+            self.app.notify(
+                f"{space.name} is {space.state_label.lower()}: only a stopped space can be started.",
+                title="Cannot start",
+                severity="warning",
+            )
+            return
+        self._run(space, "starting", "start")
+
+    def restart(self, space: Space) -> None:
+        if self._refuse_read_only("restarting spaces"):
+            return
+        if space.state is not SpaceState.RUNNING:
+            self.app.notify(
+                f"{space.name} is {space.state_label.lower()}: only a running space can be restarted.",
+                title="Cannot restart",
+                severity="warning",
+            )
+            return
+        self._run(space, "restarting", "restart")
+
+    def stop(self, spaces: list[Space]) -> None:
+        if self._refuse_read_only("stopping spaces"):
+            return
+        stoppable = [s for s in spaces if s.state in (SpaceState.RUNNING, SpaceState.STARTING)]
+        skipped = [s for s in spaces if s not in stoppable]
+        if not stoppable:
+            names = ", ".join(s.name for s in spaces)
+            self.app.notify(
+                f"Nothing to stop: {names} is not running.", title="Cannot stop", severity="warning"
+            )
+            return
+        self.app.run_worker(self._stop(stoppable, skipped), group="actions", exit_on_error=False)
+
+    async def _stop(self, spaces: list[Space], skipped: list[Space]) -> None:
+        needs_confirm = len(spaces) > 1 or any(self._foreign(s) for s in spaces)
+        if needs_confirm:
+            items = [self._label(s) for s in spaces]
+            message = (
+                f"Stop {len(spaces)} space{'s' if len(spaces) > 1 else ''}? Their desktops and sessions end."
+            )
+            if skipped:
+                message += f"\n{len(skipped)} marked space(s) are not running and are left alone."
+            confirmed = await self.app.push_screen_wait(
+                ConfirmScreen("Stop spaces", message, items=items, confirm="Stop", danger=True)
+            )
+            if not confirmed:
+                return
+        await asyncio.gather(*(self._call(s, "stopping", "stop") for s in spaces))
+
+    def delete(self, space: Space) -> None:
+        if self._refuse_read_only("deleting spaces"):
+            return
+        if space.state is SpaceState.DELETING:
+            self.app.notify(f"{space.name} is already being deleted.", title="Delete", severity="information")
+            return
+        if space.is_remote:
+            self.app.notify(
+                f"{space.name} lives in zone {space.zone}; knot deletes it only from that zone's server.",
+                title="Cannot delete here",
+                severity="warning",
+            )
+            return
+        self.app.run_worker(self._delete(space), group="actions", exit_on_error=False)
+
+    async def _delete(self, space: Space) -> None:
+        running = space.state is not SpaceState.STOPPED
+        if running:
+            stop_first = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    f"{space.name} is {space.state_label.lower()}",
+                    "knot deletes only stopped spaces. Stop it now, then delete it when it has stopped?",
+                    confirm="Stop, then delete",
+                    danger=True,
+                )
+            )
+            if not stop_first:
+                return
+        typed = await self.app.push_screen_wait(
+            TypedConfirmScreen(
+                f"Delete {self._label(space)}",
+                "The space and its volumes (its home directory) are deleted. This cannot be undone.",
+                space.name,
+            )
+        )
+        if typed:
+            await self._perform_delete(space, stop_first=running)
+
+    async def _perform_delete(self, space: Space, *, stop_first: bool) -> None:
+        """Delete (after stopping and waiting, if asked); a 423 offers to stop first."""
+        if stop_first:
+            if not await self._call(space, "stopping, then deleting", "stop", quiet_locked=True):
+                return
+            sid = space.space_id
+            try:
+                # Wait for knot's own word (the pending label goes with the first update after
+                # the call), then for that word to be "stopped".
+                await self.app.wait_until(
+                    lambda: (
+                        sid not in self.app.pending
+                        and ((s := self.app.store.spaces.get(sid)) is None or s.state is SpaceState.STOPPED)
+                    ),
+                    timeout=STOP_WAIT,
+                )
+            except TimeoutError:
+                self.app.clear_pending(space.space_id)
+                self.app.notify(
+                    f"{space.name} did not stop within {STOP_WAIT:.0f} s, so it was not deleted.",
+                    title="Delete postponed",
+                    severity="warning",
+                )
+                return
+        try:
+            await self._call(space, "deleting", "delete", raise_locked=True)
+        except KnotLocked:
+            again = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    f"knot refused to delete {space.name}",
+                    "It is running or changing state (knot answered 423). Stop it, then delete it?",
+                    confirm="Stop, then delete",
+                    danger=True,
+                )
+            )
+            if again:
+                await self._perform_delete(space, stop_first=True)
+
+    # ---- plumbing --------------------------------------------------------------------
+
+    def _label(self, space: Space) -> str:
+        return (
+            f"{space.username}/{space.name}"
+            if self._foreign(space) or self.app.store.all_users
+            else space.name
+        )
+
+    def _run(self, space: Space, pending: str, action: str) -> None:
+        self.app.run_worker(self._call(space, pending, action), group="actions", exit_on_error=False)
+
+    async def _call(
+        self,
+        space: Space,
+        pending: str,
+        action: str,
+        *,
+        raise_locked: bool = False,
+        quiet_locked: bool = False,
+    ) -> bool:
+        """Call the API with a pending label on the row; explain failures. True on success."""
+        app = self.app
+        services = app.services
+        if services is None:
+            return False
+        app.set_pending(space.space_id, pending)
+        call = {
+            "start": services.knot.start_space,
+            "stop": services.knot.stop_space,
+            "restart": services.knot.restart_space,
+            "delete": services.knot.delete_space,
+        }[action]
+        try:
+            await call(space.space_id)
+        except KnotError as exc:
+            app.clear_pending(space.space_id)
+            if raise_locked and isinstance(exc, KnotLocked):
+                raise
+            if quiet_locked and isinstance(exc, KnotLocked):
+                return True  # e.g. "cannot be stopped": it already is stopped or stopping
+            app.report(exc, f"to {action} {space.name}")
+            return False
+        app.pending_done.add(space.space_id)
+        return True
+
+
+def can_see_everyone(app: KnotApp) -> bool:
+    return app.store.can(Permission.MANAGE_SPACES)

@@ -1,0 +1,128 @@
+"""Signing in (password, TOTP, token), being sent back on 401, switching alias."""
+
+from __future__ import annotations
+
+import stat
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+from knot_tui.config import Settings, resolve
+from knot_tui.sim import Simulator
+from knot_tui.sim.totp import code_at
+from knot_tui.ui.screens.confirm import ConfirmScreen
+from knot_tui.ui.screens.login import LoginScreen
+from knot_tui.ui.screens.spaces import SpacesScreen
+
+from .helpers import RecordingApp, ready, rows
+
+SIZE = (120, 45)
+
+
+async def _type(pilot, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.click(selector)
+    await pilot.press(*text) if text else None
+
+
+async def test_no_configuration_opens_login_with_a_demo_hint(sim: Simulator, isolated_env: Path) -> None:
+    settings = resolve(env={})
+    app = RecordingApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        assert "knot-tui --demo" in str(app.screen.query_one("#login-hint").render())
+        await _type(pilot, "#server", sim.knot_url)
+        await _type(pilot, "#email", "not-an-email")
+        await _type(pilot, "#password", "short")
+        await pilot.click("#sign-in")
+        assert "email address" in str(app.screen.query_one("#login-error").render())
+        app.screen.query_one("#email").value = "alice@knot.test"
+        await pilot.click("#sign-in")
+        assert "at least 8" in str(app.screen.query_one("#login-error").render())
+        app.screen.query_one("#password").value = "wrong-password"
+        await pilot.click("#sign-in")
+        await app.wait_until(
+            lambda: (
+                "invalid email, password or TOTP code" in str(app.screen.query_one("#login-error").render())
+            )
+        )
+        app.screen.query_one("#password").value = sim.demo_password
+        await pilot.click("#sign-in")
+        await app.wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#confirm")  # save, like knot connect
+        await app.wait_until(lambda: isinstance(app.screen, SpacesScreen) and app.loaded)
+        await ready(app)
+        assert "desk" in rows(app) and app.identity == "alice (user)"
+    saved = isolated_env / ".config" / "knot" / "knot.toml"
+    data = tomllib.loads(saved.read_text())
+    assert data["client"]["connection"]["default"]["server"] == sim.knot_url
+    assert data["client"]["connection"]["default"]["token"] != sim.seeded.alice_token  # a new token
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    again = resolve(env={})
+    assert again.server == sim.knot_url and again.source == "knot.toml"
+
+
+async def test_declining_to_save_writes_nothing(sim: Simulator, isolated_env: Path) -> None:
+    app = RecordingApp(resolve(env={}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await _type(pilot, "#server", sim.knot_url)
+        await _type(pilot, "#token", sim.seeded.bob_token)
+        await pilot.click("#use-token")
+        await app.wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#cancel")
+        await app.wait_until(lambda: isinstance(app.screen, SpacesScreen) and app.loaded)
+        assert app.identity == "bob (user)"
+    assert not (isolated_env / ".config" / "knot" / "knot.toml").exists()
+
+
+async def test_totp_is_asked_for_when_the_server_uses_it(sim: Simulator) -> None:
+    sim.world.using_totp = True
+    sim.seeded.alice.totp_secret = "JBSWY3DPEHPK3PXP"
+    app = RecordingApp(replace(Settings(), server=sim.knot_url, demo=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.wait_until(
+            lambda: isinstance(app.screen, LoginScreen) and app.screen.query_one("#totp").display
+        )
+        await _type(pilot, "#email", "alice@knot.test")
+        await _type(pilot, "#password", sim.demo_password)
+        await pilot.click("#sign-in")
+        assert "6 digits" in str(app.screen.query_one("#login-error").render())
+        await _type(pilot, "#totp", code_at("JBSWY3DPEHPK3PXP", sim.world.clock.now()))
+        await pilot.click("#sign-in")
+        await app.wait_until(
+            lambda: isinstance(app.screen, SpacesScreen) and app.loaded
+        )  # demo: no save prompt
+
+
+async def test_a_revoked_token_sends_you_to_login(sim: Simulator) -> None:
+    from .helpers import settings_for
+
+    app = RecordingApp(settings_for(sim, "alice", nomad=False))
+    async with app.run_test(size=SIZE):
+        await ready(app)
+        token = sim.seeded.alice_token
+        del sim.world.tokens[token]  # revoked in knot's web UI
+        sim.world.hub.invalidate_session(token)  # knot sends auth:required to its streams
+        await app.wait_until(lambda: isinstance(app.screen, LoginScreen), timeout=10)
+        assert "refused" in str(app.screen.query_one("#login-reason").render())
+        assert app.screen.query_one("#server").value == sim.knot_url
+
+
+async def test_switch_alias_from_the_palette(sim: Simulator, isolated_env: Path) -> None:
+    path = isolated_env / ".config" / "knot" / "knot.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        f'[client.connection.default]\nserver = "{sim.knot_url}"\ntoken = "{sim.seeded.alice_token}"\n'
+        f'[client.connection.bobs]\nserver = "{sim.knot_url}"\ntoken = "{sim.seeded.bob_token}"\n'
+    )
+    app = RecordingApp(resolve(env={}))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        assert app.identity == "alice (user)"
+        await pilot.press("ctrl+p")
+        await pilot.press(*"switch to alias bobs")
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.wait_until(lambda: app.identity == "bob (user)" and app.loaded, timeout=10)
+        assert app.settings.alias == "bobs" and "gpu-test" in rows(app)
