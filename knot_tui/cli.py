@@ -120,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on the embedded simulator, signed in as its admin (no server needed)",
     )
     _global_flags(parser, suppress=False)
+    shared = argparse.ArgumentParser(add_help=False)
+    _global_flags(shared, suppress=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sim = commands.add_parser(
@@ -153,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PW",
         help="also accept this password for SSH into any simulated space",
     )
+    from knot_tui.commands import create
+
+    create.add_parser(commands, [shared])
     sim.add_argument(
         "--latency", type=_scale, default=0.0, metavar="S", help="delay every response by S seconds"
     )
@@ -268,6 +273,10 @@ def dispatch(args: argparse.Namespace) -> int:
         _print_err(warning)
     if args.command is None:
         return run_tui(settings, demo=bool(args.demo))
+    if args.command == "create":
+        from knot_tui.commands import create
+
+        return create.run(settings, args)
     raise UsageError(f"unknown command {args.command!r}")
 
 

@@ -112,6 +112,8 @@ class JobLocator:
             del self._cache[key]
 
     def _data(self, space: Space, template: Template | None, owner: User | None) -> dict[str, object]:
+        if owner is not None and owner.user_id != space.user_id:
+            owner = None  # `.user.*` is always the space's owner, never the viewer
         return space_variables(
             space_id=space.space_id,
             space_name=space.name,

@@ -213,15 +213,42 @@ class VolumeRequest:
 
 
 @dataclass(slots=True)
+class NetworkPort:
+    __wire_case__ = "pascal"
+
+    label: str = ""
+    value: int = 0
+    to: int = 0
+
+
+@dataclass(slots=True)
+class Network:
+    __wire_case__ = "pascal"
+
+    mode: str = ""
+    dynamic_ports: list[NetworkPort] = field(default_factory=list)
+    reserved_ports: list[NetworkPort] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class TaskGroup:
     __wire_case__ = "pascal"
 
     name: str = ""
     count: int = 0
     update: UpdateStrategy | None = None
+    networks: list[Network] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     volumes: dict[str, VolumeRequest] = field(default_factory=dict)
+
+    def port_targets(self) -> dict[str, int]:
+        """Port label -> the container port it maps to (`to`, else the static value)."""
+        out: dict[str, int] = {}
+        for network in self.networks:
+            for port in [*network.dynamic_ports, *network.reserved_ports]:
+                out[port.label] = port.to or port.value
+        return out
 
     def all_services(self) -> list[tuple[str, Service]]:
         """(task name or "", service) for the group's and its tasks' services."""

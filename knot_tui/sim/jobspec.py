@@ -92,12 +92,14 @@ def _update(block: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _check(block: dict[str, Any], port: str) -> dict[str, Any]:
+    # `port` is a label, or (with address_mode = "driver") a container port number.
     return {
         "Name": block.get("name", ""),
         "Type": block.get("type", ""),
         "Protocol": block.get("protocol", ""),
         "Path": block.get("path", ""),
-        "PortLabel": block.get("port", port),
+        "PortLabel": str(block.get("port", port)),
+        "AddressMode": block.get("address_mode", "host"),
         "Interval": duration_ns(block.get("interval"), 10_000_000_000),
         "Timeout": duration_ns(block.get("timeout"), 2_000_000_000),
         "TLSSkipVerify": bool(block.get("tls_skip_verify", False)),

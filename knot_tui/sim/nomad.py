@@ -781,6 +781,9 @@ class NomadCluster:
         return found
 
     def _port(self, alloc: Alloc, label: str) -> tuple[int, int]:
+        """(address port, container port) of a port label, or of a driver-mode port number."""
+        if label.isdigit():
+            return int(label), int(label)
         for port in alloc.ports:
             if port["Label"] == label:
                 return int(port["Value"]), int(port["To"])

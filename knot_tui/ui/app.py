@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from knot_tui import logsetup
 from knot_tui.config import ConfigError, Flags, Settings, resolve
 from knot_tui.knot.errors import KnotError, KnotNotFound, KnotUnauthorized
-from knot_tui.knot.models import Space, Template
+from knot_tui.knot.models import Permission, Space, SpaceRequest, Template
 from knot_tui.nomad.summary import AllocSummary
 from knot_tui.nomad_list import NomadList, NomadListChanged, NomadListStatus
 from knot_tui.services import Services
@@ -328,6 +328,8 @@ class KnotApp(App[int]):
         self._not_yet("The details screen")
 
     def open_new_space(self) -> None:
+        from knot_tui.ui.screens.new_space import NewSpaceScreen
+
         if self.settings.read_only:
             self.notify(
                 "knot-tui runs with --read-only: creating spaces is disabled.",
@@ -335,7 +337,55 @@ class KnotApp(App[int]):
                 severity="warning",
             )
             return
-        self._not_yet("Creating a space")
+        self.push_screen(NewSpaceScreen())
+
+    def open_progress(self, space_id: str, request: SpaceRequest, *, start: bool) -> None:
+        from knot_tui.ui.screens.progress import ProgressScreen
+
+        self.switch_screen(ProgressScreen(space_id, request, start=start))
+
+    def install_template(self, after: Callable[[], object] | None = None) -> None:
+        """Create the bundled Ubuntu Desktop template on the server (admins)."""
+        if self.settings.read_only:
+            self.notify(
+                "knot-tui runs with --read-only: installing templates is disabled.", severity="warning"
+            )
+            return
+        self.run_worker(self._install_template(after), group="actions", exit_on_error=False)
+
+    async def _install_template(self, after: Callable[[], object] | None) -> None:
+        from knot_tui import templates as bundled
+
+        services = self.services
+        if services is None:
+            return
+        if not self.store.can(Permission.MANAGE_TEMPLATES):
+            self.notify(
+                "Installing templates needs knot's Manage Templates permission: ask an admin.",
+                title="Cannot install the template",
+                severity="warning",
+            )
+            return
+        try:
+            existing = await services.knot.templates()
+            if any(t.name.lower() == bundled.UBUNTU_DESKTOP_NAME.lower() for t in existing):
+                self.notify(
+                    f"A template named {bundled.UBUNTU_DESKTOP_NAME!r} already exists; nothing was changed.",
+                    title="Template exists",
+                    severity="warning",
+                )
+                return
+            template_id = await services.knot.create_template(bundled.ubuntu_desktop_request())
+        except KnotError as exc:
+            self.report(exc, "to install the template")
+            return
+        self.notify(
+            f"Installed {bundled.UBUNTU_DESKTOP_NAME} ({template_id[:8]}): Nomad platform, CSI home volume, "
+            "a TCP check on KasmVNC.",
+            title="Template installed",
+        )
+        if after is not None:
+            after()
 
     def open_logs(self, space: Space) -> None:
         self._not_yet("The logs screen")

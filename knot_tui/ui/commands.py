@@ -68,6 +68,14 @@ class SpacesCommands(Provider):
                         partial(app.switch_alias, alias),
                     )
                 )
+        commands.append(("New space", "create a space from a template", app.open_new_space))
+        commands.append(
+            (
+                "Install the bundled Ubuntu Desktop template",
+                "admins: XFCE + KasmVNC, CSI home volume, a check that works on current knot",
+                app.install_template,
+            )
+        )
         commands.append(
             (
                 "Sign in (another server or user)",

@@ -64,8 +64,14 @@ def key_table(keymap: Mapping[str, str] | None = None) -> list[KeyRow]:
 
 
 def _later_screens() -> list[tuple[str, list[BindingType]]]:
-    """Screens added by later features register here (details, logs...)."""
-    return []
+    """The other screens' keys, in the order a user meets them."""
+    from knot_tui.ui.screens.new_space import NewSpaceScreen
+    from knot_tui.ui.screens.progress import ProgressScreen
+
+    return [
+        ("New space", NewSpaceScreen.BINDINGS),
+        ("Starting a space", ProgressScreen.BINDINGS),
+    ]
 
 
 def markdown_table(rows: list[KeyRow]) -> str:

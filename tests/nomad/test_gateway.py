@@ -19,7 +19,7 @@ from knot_tui.nomad.errors import (
     NomadUnreachable,
 )
 from knot_tui.nomad.gateway import NomadGateway, NomadStreams
-from knot_tui.nomad.locator import JobLocator, JobNotFound, NotANomadSpace
+from knot_tui.nomad.locator import JobLocator, JobNotFound, JobRef, NotANomadSpace
 from knot_tui.nomad.logs import LogData, LogStreamState, follow_task_logs
 from knot_tui.sim import Simulator
 
@@ -112,10 +112,12 @@ async def test_a_token_without_access_gets_the_mapped_403(sim: Simulator, gatewa
 
 async def test_shared_space_in_another_namespace(sim: Simulator, gateways: GatewayFactory) -> None:
     async with KnotClient(connection(sim, "alice")) as knot:
-        _, spaces = await knot.my_spaces()
+        me, spaces = await knot.my_spaces()
         lab = next(s for s in spaces if s.name == "lab")  # bob's, shared with alice
         template = await knot.template(lab.template_id)
-    ref = await JobLocator(gateways("alice"), server_url=sim.knot_url).locate(lab, template)
+    locator = JobLocator(gateways("alice"), server_url=sim.knot_url)
+    assert locator.candidate(lab, template, me) == JobRef("lab-bob", "bob", "template", verified=False)
+    ref = await locator.locate(lab, template, me)  # the viewer is not the owner: .user is bob
     assert (ref.job_id, ref.namespace, ref.verified) == ("lab-bob", "bob", False)
 
 

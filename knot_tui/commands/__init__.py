@@ -1,0 +1,1 @@
+"""The scripting subcommands of `knot-tui` (create, forward, ssh-config, vnc): no Textual."""

@@ -1,0 +1,223 @@
+"""`knot-tui create NAME --template T`: create (and start, and wait for) a space, for scripts.
+
+The same validation as the form: knot's name rule, your existing names, a known active
+template, known custom fields. With `--wait` it returns when the space runs with its agent
+connected (exit 0), or when it fails: stopped again, or (with Nomad configured) a failed
+allocation, or the timeout (exit 1). The space id goes to stdout; progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from knot_tui.config import Settings
+from knot_tui.diagnose import allocation_failure
+from knot_tui.knot.client import KnotClient
+from knot_tui.knot.errors import KnotError, KnotNotFound
+from knot_tui.knot.events import FeedAuthRequired, FeedConnected, SpaceChanged, SpaceDeleted, event_feed
+from knot_tui.knot.models import (
+    SHELLS,
+    CustomFieldValue,
+    Space,
+    SpaceRequest,
+    SpaceState,
+    Template,
+    name_problem,
+)
+from knot_tui.monitor import ALLOCATION, PaneData, SpaceMonitor
+from knot_tui.services import Services
+from knot_tui.text import plain
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+class Refused(Exception):
+    """Input knot would refuse (or a failure while waiting): exit 1 with this message."""
+
+
+def field(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return key, value
+
+
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "create",
+        parents=parents,
+        help="create a space from a template (for scripts)",
+        description=(
+            "Create a space from a template and start it (unless --no-start). Prints the new "
+            "space's id. With --wait, returns when it runs (exit 0) or fails (exit 1)."
+        ),
+    )
+    parser.add_argument("name", help="the space's name (letters, digits and '-', starting with a letter)")
+    parser.add_argument("--template", required=True, metavar="TEMPLATE", help="template name or id")
+    parser.add_argument("--shell", choices=SHELLS, help="default: your preferred shell")
+    parser.add_argument("--description", default="", help="at most 1024 bytes")
+    parser.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        type=field,
+        metavar="KEY=VALUE",
+        help="a custom field (repeatable)",
+    )
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument(
+        "--start", dest="start", action="store_true", default=True, help="start it (the default)"
+    )
+    start.add_argument("--no-start", dest="start", action="store_false", help="only create it")
+    parser.add_argument("--wait", action="store_true", help="wait until it runs (or fails)")
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, metavar="S", help="give up waiting after S seconds"
+    )
+
+
+def say(message: str) -> None:
+    print(f"knot-tui: {plain(message)}", file=sys.stderr, flush=True)
+
+
+def find_template(templates: list[Template], wanted: str) -> Template:
+    low = wanted.lower()
+    found = next((t for t in templates if t.template_id == wanted or t.name.lower() == low), None)
+    if found is None:
+        names = ", ".join(sorted(t.name for t in templates if t.active)) or "none"
+        raise Refused(f"no template named {wanted!r} (available: {names})")
+    if not found.active:
+        raise Refused(f"template {found.name!r} is inactive: choose another")
+    return found
+
+
+async def build_request(knot: KnotClient, args: argparse.Namespace) -> tuple[SpaceRequest, Template]:
+    problem = name_problem(args.name)
+    if problem:
+        raise Refused(f"invalid name {args.name!r}: {problem}")
+    if len(args.description.encode()) > 1024:
+        raise Refused("the description is longer than 1024 bytes")
+    me, spaces = await knot.my_spaces()
+    if any(s.user_id == me.user_id and s.name.lower() == args.name.lower() for s in spaces):
+        raise Refused(f"you already have a space named {args.name!r}")
+    template = find_template(await knot.templates(), args.template)
+    known = {f.name for f in template.custom_fields}
+    unknown = [k for k, _ in args.field if k not in known]
+    if unknown:
+        valid = ", ".join(sorted(known)) or "none"
+        raise Refused(f"template {template.name!r} has no custom field {unknown[0]!r} (fields: {valid})")
+    shell = args.shell or (me.preferred_shell if me.preferred_shell in SHELLS else "bash")
+    request = SpaceRequest(
+        name=args.name,
+        template_id=template.template_id,
+        description=args.description,
+        shell=shell,
+        custom_fields=[CustomFieldValue(k, v) for k, v in args.field],
+    )
+    return request, template
+
+
+def _running(space: Space) -> bool:
+    return space.state is SpaceState.RUNNING and space.has_state
+
+
+async def wait_for_space(services: Services, space_id: str, template: Template) -> None:
+    """Return when the space runs with its agent; raise `Refused` when it fails."""
+    knot = services.knot
+    failure: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def watch_nomad() -> None:
+        space = await knot.get_space(space_id)
+        details = await knot.template(template.template_id)
+        async for item in SpaceMonitor(services, space, details).run():
+            if isinstance(item, PaneData) and item.pane == ALLOCATION:
+                reason = allocation_failure(item.value)
+                if reason and not failure.done():
+                    failure.set_result(
+                        f"Nomad allocation {item.value.short_id} {item.value.client_status}: {reason}"
+                    )
+                    return
+
+    async def watch_knot() -> None:
+        last = ""
+        seen_starting = False
+        async for item in event_feed(knot):
+            if isinstance(item, FeedAuthRequired):
+                raise Refused(item.reason)
+            if isinstance(item, FeedConnected) or (
+                isinstance(item, SpaceChanged | SpaceDeleted) and item.space_id == space_id
+            ):
+                try:
+                    space = await knot.get_space(space_id)
+                except KnotNotFound:
+                    raise Refused("the space was deleted while starting") from None
+                label = space.state_label + (", agent connected" if space.has_state else "")
+                if label != last:
+                    say(f"{space.name}: {label}")
+                    last = label
+                seen_starting |= space.state is not SpaceState.STOPPED
+                if _running(space):
+                    return
+                if seen_starting and space.state is SpaceState.STOPPED:
+                    raise Refused(f"{space.name} stopped again before it ran")
+
+    tasks = [asyncio.ensure_future(watch_knot())]
+    if services.nomad is not None and template.platform == "nomad":
+        tasks.append(asyncio.ensure_future(watch_nomad()))
+    waiter = asyncio.ensure_future(_first(tasks[0], failure))
+    try:
+        await waiter
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _first(knot_task: asyncio.Future[None], failure: asyncio.Future[str]) -> None:
+    done, _ = await asyncio.wait({knot_task, failure}, return_when=asyncio.FIRST_COMPLETED)
+    if failure in done:
+        raise Refused(failure.result())
+    knot_task.result()
+
+
+async def create(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.read_only:
+        say("refused: --read-only")
+        return EXIT_FAILED
+    services = Services.build(settings)
+    try:
+        request, template = await build_request(services.knot, args)
+        space_id = await services.knot.create_space(request)
+        print(space_id, flush=True)
+        say(f"created {request.name} from {template.name} ({space_id})")
+        if not args.start:
+            return EXIT_OK
+        await services.knot.start_space(space_id)
+        say(f"starting {request.name}")
+        if args.wait:
+            try:
+                await asyncio.wait_for(wait_for_space(services, space_id, template), args.timeout)
+            except TimeoutError:
+                raise Refused(f"{request.name} did not run within {args.timeout:.0f} s") from None
+            say(f"{request.name} is running")
+        return EXIT_OK
+    except Refused as exc:
+        say(f"refused: {exc}")
+        return EXIT_FAILED
+    except KnotError as exc:
+        say(f"{exc.message}. {exc.remedy}".rstrip(". ") + ".")
+        return EXIT_FAILED
+    finally:
+        await services.close()
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    if not (settings.server and settings.token):
+        say(
+            "no knot server configured: run `knot connect`, set KNOT_SERVER and KNOT_TOKEN, "
+            "or pass --server/--token"
+        )
+        return EXIT_FAILED
+    return asyncio.run(create(settings, args))
