@@ -6,7 +6,9 @@ space still starting), then runs one watcher per pane and merges what they yield
 - blocking queries for the job, its allocations, the selected allocation, the latest
   deployment, each CSI volume and each Consul service's checks;
 - the Nomad-native checks of the selected allocation, polled every 2 s and only while
-  someone looks at them (`set_checks_visible`).
+  someone looks at them (`set_checks_visible`);
+- the job's Nomad event stream, where the token allows it (`EVENTS`: each event, and the
+  stream's state; a refused stream leaves the blocking queries to do the work alone).
 
 Each item is `PaneData(pane, value)` or `PaneProblem(pane, error)`, so a 403 in one pane
 never breaks another.
@@ -15,18 +17,22 @@ never breaks another.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from knot_tui.knot.models import Space, Template, User
+from knot_tui.knot.models import Space, SpaceState, Template, User
 from knot_tui.nomad.errors import NomadError, NomadNotConfigured
-from knot_tui.nomad.locator import JobNotFound, JobRef, NotANomadSpace
+from knot_tui.nomad.events import EventBatch, EventStreamState, event_stream, job_topics
+from knot_tui.nomad.locator import JobRef, NotANomadSpace
 from knot_tui.nomad.models import Allocation, Job
 from knot_tui.nomad.watch import Snapshot, WatchError, poll, watch
 from knot_tui.services import Services
 
 LOCATE_RETRY = 3.0
+LOCATE_RETRY_STOPPED = 30.0  # a stopped space's job may be gone for good: look rarely
 CHECKS_PERIOD = 2.0
 
 # Pane names.
@@ -37,6 +43,7 @@ DEPLOYMENT = "deployment"
 NOMAD_CHECKS = "checks:nomad"
 CONSUL_CHECKS = "checks:consul"
 VOLUME = "volume"
+EVENTS = "events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,7 @@ class SpaceMonitor:
         self._nomad_services = False
         self._consul_services: set[str] = set()
         self._volumes: set[tuple[str, str]] = set()
+        self._wake = asyncio.Event()
 
     # ---- control -----------------------------------------------------------------------
 
@@ -91,10 +99,27 @@ class SpaceMonitor:
     def selected_alloc(self) -> str | None:
         return self._selected
 
-    def select_alloc(self, alloc_id: str) -> None:
-        """Show this allocation (and its checks) instead of the newest one."""
-        self._follow_newest = False
-        self._watch_alloc(alloc_id)
+    @property
+    def following_newest(self) -> bool:
+        return self._follow_newest
+
+    def select_alloc(self, alloc_id: str, *, newest: bool = False) -> None:
+        """Show this allocation (and its checks); `newest=True` goes back to following
+        whichever allocation is newest."""
+        self._follow_newest = newest
+        if alloc_id != self._selected:
+            self._watch_alloc(alloc_id)
+
+    def nudge(self) -> None:
+        """Look for the job now instead of at the next retry (knot says the space changed)."""
+        self._wake.set()
+
+    def update_space(self, space: Space) -> None:
+        """knot's newer view of the space; a change of state looks for the job at once."""
+        changed = space.state != self.space.state
+        self.space = space
+        if changed:
+            self.nudge()
 
     def set_checks_visible(self, visible: bool) -> None:
         """Poll Nomad-native checks only while they are on screen."""
@@ -143,13 +168,12 @@ class SpaceMonitor:
             except NotANomadSpace as exc:
                 await self._emit(PaneProblem(JOB, exc))
                 return
-            except JobNotFound as exc:
-                await self._emit(PaneProblem(JOB, exc, LOCATE_RETRY))
-                await asyncio.sleep(LOCATE_RETRY)
-                continue
-            except NomadError as exc:
-                await self._emit(PaneProblem(JOB, exc, LOCATE_RETRY))
-                await asyncio.sleep(LOCATE_RETRY)
+            except NomadError as exc:  # JobNotFound included: a space not started yet
+                retry = LOCATE_RETRY_STOPPED if self.space.state is SpaceState.STOPPED else LOCATE_RETRY
+                await self._emit(PaneProblem(JOB, exc, retry))
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), retry)
                 continue
             break
         ref = self.ref
@@ -179,11 +203,28 @@ class SpaceMonitor:
             if volume.type in ("", "csi"):
                 self._watch_volume(volume_id, volume.namespace or ref.namespace)
 
+    async def _events(self, ref: JobRef, index: int) -> None:
+        """Nomad's events for the job from `index` on (what happens after the snapshot)."""
+        streams = self.services.streams
+        assert streams is not None
+        async for item in event_stream(
+            streams.http,
+            job_topics([ref.job_id]),
+            namespace=ref.namespace,
+            index=index,
+            extensions=streams.extensions,
+        ):
+            if isinstance(item, EventBatch):
+                for event in item.events:
+                    await self._emit(PaneData(EVENTS, event, at=time.monotonic()))
+            elif isinstance(item, EventStreamState):
+                await self._emit(PaneData(EVENTS, item, at=time.monotonic()))
+
     async def _pump(
         self,
         pane: str,
         fetch: Callable[[int, float], Awaitable[Any]],
-        seen: Callable[[Any], Awaitable[None]] | None = None,
+        seen: Callable[[Any, int], Awaitable[None]] | None = None,
         key: str = "",
     ) -> None:
         async for item in watch(fetch, wait=self.wait):
@@ -193,11 +234,11 @@ class SpaceMonitor:
             assert isinstance(item, Snapshot)
             await self._emit(PaneData(pane, item.value, key, item.at))
             if seen is not None:
-                await seen(item.value)
+                await seen(item.value, item.index)
 
     # ---- reactions -----------------------------------------------------------------------
 
-    async def _job_seen(self, job: Job) -> None:
+    async def _job_seen(self, job: Job, _index: int) -> None:
         consul: set[str] = set()
         nomad_native = False
         for group in job.task_groups:
@@ -216,7 +257,11 @@ class SpaceMonitor:
         if nomad_native and self._selected and self._checks_visible and "poll:checks" not in self._tasks:
             self._start_checks(self._selected)
 
-    async def _allocs_seen(self, allocs: list[Allocation]) -> None:
+    async def _allocs_seen(self, allocs: list[Allocation], index: int) -> None:
+        # The allocation list answers with the table's index, the newest of the snapshots:
+        # follow the event stream from just after it (what happens from now on).
+        if "events" not in self._tasks and self.ref is not None and self.services.streams is not None:
+            self._spawn("events", self._events(self.ref, index + 1 if index else 0))
         if not allocs:
             return
         newest = allocs[0].id
@@ -279,6 +324,7 @@ __all__ = [
     "ALLOCATIONS",
     "CONSUL_CHECKS",
     "DEPLOYMENT",
+    "EVENTS",
     "JOB",
     "NOMAD_CHECKS",
     "VOLUME",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections import deque
+from collections import Counter, deque
 from typing import Any
 
 from knot_tui.sim import agent as sim_agent
@@ -85,6 +85,8 @@ class NomadCluster:
         self.deployments: dict[str, Deployment] = {}
         self.volumes: dict[tuple[str, str], Volume] = {}
         self.nomad_checks: dict[str, dict[str, NomadCheck]] = {}
+        #: How often clients read each allocation's checks (they should poll only when shown).
+        self.check_reads: Counter[str] = Counter()
         self.consul_checks: dict[str, list[ConsulCheck]] = {}
         self.namespaces: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, AclToken] = {}
@@ -491,25 +493,25 @@ class NomadCluster:
         for task in alloc.tasks:
             self._event(alloc, task, "Received", "Task received by client")
         self._touch(alloc)
-        await clock.sleep(SETUP)
+        await clock.sleep(SETUP, "setup")
         if alloc.desired_status != "run":
             return
         for task in alloc.tasks:
             self._event(alloc, task, "Task Setup", "Building Task Directory")
             self._event(alloc, task, "Driver", f"Downloading image {self._image(job, task)}")
         self._touch(alloc)
-        await clock.sleep(IMAGE_PULL)
+        await clock.sleep(IMAGE_PULL, "image-pull")
         if alloc.desired_status != "run":
             return
         if fault == "image-pull":
             await self._fail_pull(job, alloc, deployment, space)
             return
-        await clock.sleep(TASK_START)
+        await clock.sleep(TASK_START, "task-start")
         if alloc.desired_status != "run":
             return
         self._start_tasks(job, alloc, space)
         self._register_checks(job, alloc, space)
-        await clock.sleep(FIRST_CHECK)
+        await clock.sleep(FIRST_CHECK, "first-check")
         self.evaluate_checks(job, alloc, space)
         await self._track_health(job, alloc, deployment, space)
         if fault == "flapping":
@@ -569,6 +571,7 @@ class NomadCluster:
             state.started_at = started
             self._boot_log(alloc, task, space)
         alloc.create_time = t0
+        job.submit_time = min(job.submit_time, t0)  # it was submitted when the space started
         alloc.client_status = "running"
         alloc.client_description = "Tasks are running"
         self._register_checks(job, alloc, space)

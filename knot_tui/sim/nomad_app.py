@@ -257,6 +257,7 @@ async def alloc_checks(request: web.Request) -> web.StreamResponse:
     alloc = _alloc(request)
     if isinstance(alloc, web.Response):
         return alloc
+    cluster.check_reads[alloc.id] += 1
     if not alloc.node.reachable:
         return _text(404, "No path to node")
     checks = cluster.nomad_checks.get(alloc.id)

@@ -70,7 +70,7 @@ class Simulator:
         return DEMO_PASSWORD
 
     async def _serve(self, app: web.Application, port: int, *, tls: bool = True) -> str:
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         site = web.TCPSite(
             runner,
@@ -163,8 +163,8 @@ class Simulator:
                 await task
         await self.world.shutdown()
         await self.ssh.close()
-        for runner in reversed(self._runners):
-            await runner.cleanup()
+        # Together: each waits up to its shutdown timeout for open long-polls to finish.
+        await asyncio.gather(*(runner.cleanup() for runner in self._runners))
         self._runners.clear()
 
     async def __aenter__(self) -> Simulator:

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from knot_tui import logsetup
 from knot_tui.config import ConfigError, Flags, Settings, resolve
 from knot_tui.knot.errors import KnotError, KnotNotFound, KnotUnauthorized
-from knot_tui.knot.models import Permission, Space, SpaceRequest, Template
+from knot_tui.knot.models import Permission, ServerInfo, Space, SpaceRequest, Template
 from knot_tui.nomad.summary import AllocSummary
 from knot_tui.nomad_list import NomadList, NomadListChanged, NomadListStatus
 from knot_tui.services import Services
@@ -75,6 +75,7 @@ class KnotApp(App[int]):
         self.services: Services | None = None
         self.nomad_list: NomadList | None = None
         self.templates: dict[str, Template | None] = {}
+        self.server_info = ServerInfo()
         self.loaded = False
         #: Optimistic labels ("starting", ...) shown until knot's events bring the real state.
         self.pending: dict[str, str] = {}
@@ -124,6 +125,7 @@ class KnotApp(App[int]):
         all_users = self.store.all_users
         self.store = SpaceStore(all_users=all_users)
         self.templates = {}
+        self.server_info = ServerInfo()
         self.pending.clear()
         self.loaded = False
         self.identity = ""
@@ -176,6 +178,7 @@ class KnotApp(App[int]):
         assert self.services is not None
         sync = SpaceSync(self.services.knot, self.store)
         self._sync = sync
+        self.run_worker(self._server_info(), group=SESSION, exit_on_error=False)
         try:
             self._loaded(await sync.load())
         except KnotUnauthorized as exc:
@@ -197,6 +200,14 @@ class KnotApp(App[int]):
                     self._signed_out(item.error.message)
                     return
                 self.report(item.error, "refreshing a space")
+
+    async def _server_info(self) -> None:
+        """The wildcard domain (VNC and web-port links); older servers lack the endpoint."""
+        assert self.services is not None
+        try:
+            self.server_info = await self.services.knot.server_info()
+        except KnotError as exc:
+            log.info("server-info: %s", exc)
 
     def _loaded(self, change: Change) -> None:
         self.loaded = True
@@ -325,7 +336,11 @@ class KnotApp(App[int]):
         self.notify(f"{what} is not available yet.", title="Coming soon", severity="information")
 
     def open_details(self, space: Space) -> None:
-        self._not_yet("The details screen")
+        from knot_tui.ui.screens.details import DetailsScreen
+
+        if isinstance(self.screen, DetailsScreen) and self.screen.space_id == space.space_id:
+            return
+        self.push_screen(DetailsScreen(space.space_id))
 
     def open_new_space(self) -> None:
         from knot_tui.ui.screens.new_space import NewSpaceScreen
@@ -422,7 +437,9 @@ class KnotApp(App[int]):
     def action_help(self) -> None:
         from knot_tui.ui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(first=getattr(self.screen, "BINDING_GROUP_TITLE", "") or ""))
 
     # ---- crash handling --------------------------------------------------------------
 

@@ -27,6 +27,8 @@ def _display(keys: str) -> str:
         "slash": "/",
         "space": "space",
         "escape": "esc",
+        "pagedown": "PgDn",
+        "pageup": "PgUp",
     }
     out = []
     for key in keys.split(","):
@@ -65,10 +67,14 @@ def key_table(keymap: Mapping[str, str] | None = None) -> list[KeyRow]:
 
 def _later_screens() -> list[tuple[str, list[BindingType]]]:
     """The other screens' keys, in the order a user meets them."""
+    from knot_tui.ui.screens.details import DetailsScreen
+    from knot_tui.ui.screens.links import LinksScreen
     from knot_tui.ui.screens.new_space import NewSpaceScreen
     from knot_tui.ui.screens.progress import ProgressScreen
 
     return [
+        ("Space details", DetailsScreen.BINDINGS),
+        ("Links", LinksScreen.BINDINGS),
         ("New space", NewSpaceScreen.BINDINGS),
         ("Starting a space", ProgressScreen.BINDINGS),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from knot_tui.knot.errors import KnotError
+from knot_tui.monitor import MonitorItem
 from knot_tui.state import Change, FeedStatus
 
 
@@ -29,3 +30,11 @@ class ServiceError(Message):
         super().__init__()
         self.error = error
         self.context = context
+
+
+class MonitorUpdate(Message):
+    """One item from a space's Nomad/Consul monitor (worker → screen)."""
+
+    def __init__(self, item: MonitorItem) -> None:
+        super().__init__()
+        self.item = item

@@ -88,5 +88,10 @@ def space_id(sim: Simulator, owner: str, name: str) -> str:
 
 
 async def select(app: KnotApp, sim: Simulator, owner: str, name: str) -> None:
+    """Put the cursor on owner/name (waiting for the row if knot's event is still on its way)."""
     table = screen(app).table
-    assert table.move_to(space_id(sim, owner, name)), f"{owner}/{name} is not listed"
+    key = space_id(sim, owner, name)
+    try:
+        await app.wait_until(lambda: table.move_to(key), timeout=5)
+    except TimeoutError:
+        raise AssertionError(f"{owner}/{name} is not listed") from None

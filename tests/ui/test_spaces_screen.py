@@ -206,13 +206,18 @@ async def test_f_keeps_only_spaces_needing_attention(sim: Simulator) -> None:
         await pilot.press("a")
         await app.wait_until(lambda: app.store.all_users and len(app.store.spaces) > 2)
         await pilot.press("f")
-        shown = {
-            (app.store.spaces[r.key].username, app.store.spaces[r.key].name)
-            for r in screen(app).table.rows
-            if not r.group
-        }
+
+        def shown() -> set[tuple[str, str]]:
+            spaces = app.store.spaces
+            return {
+                (spaces[r.key].username, spaces[r.key].name) for r in screen(app).table.rows if not r.group
+            }
+
         # bob/desk: unhealthy agent; bob/gpu-test: failed allocation; alice/build-box: update available
-        assert shown == {("bob", "desk"), ("bob", "gpu-test"), ("alice", "build-box")}
+        required = {("bob", "desk"), ("bob", "gpu-test"), ("alice", "build-box")}
+        await app.wait_until(lambda: required <= shown())
+        # alice/flaky's check flaps: while it fails (and its task restarts) it needs attention too.
+        assert shown() - required <= {("alice", "flaky")}
         await pilot.press("f")
         assert len(rows(app)) > 3
 
@@ -231,9 +236,12 @@ async def test_help_quit_palette_and_later_features(sim: Simulator) -> None:
         assert app.screen.__class__.__name__ == "CommandPalette"
         await pilot.press("escape")
         await select(app, sim, "alice", "desk")
-        for key in ("enter", "l", "s", "v"):
+        for key in ("l", "s", "v"):
             await pilot.press(key)
-        assert sum("not available yet" in m for _, m, _ in app.notes) == 4
+        assert sum("not available yet" in m for _, m, _ in app.notes) == 3
+        await pilot.press("enter")
+        await app.wait_until(lambda: app.screen.__class__.__name__ == "DetailsScreen")
+        await pilot.press("escape")
         await pilot.press("q")
     assert app.return_code in (0, None)
 

@@ -29,13 +29,19 @@ space marks spaces for a bulk stop (d). ctrl+p opens the command palette.
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
 
+    def __init__(self, first: str = "") -> None:
+        super().__init__()
+        self.first = first  # the section of the screen underneath: shown first
+
     def compose(self) -> ComposeResult:
         app = cast("KnotApp", self.app)
         table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
         table.add_column("Where", style="dim", no_wrap=True)
         table.add_column("Key", style="bold cyan", no_wrap=True)
         table.add_column("Action")
-        for row in key_table(app.settings.keymap):
+        rows = key_table(app.settings.keymap)
+        rows.sort(key=lambda r: (r.section != "Everywhere", r.section != self.first))  # stable
+        for row in rows:
             table.add_row(row.section, row.keys, row.description)
         with VerticalScroll(id="help"):
             yield Label("Keys", id="help-title")

@@ -17,6 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
@@ -29,7 +30,7 @@ from knot_tui.nomad.errors import NomadNotConfigured
 from knot_tui.nomad.locator import JobNotFound
 from knot_tui.nomad.models import Allocation, ConsulCheck, Deployment, Job
 from knot_tui.text import plain
-from knot_tui.ui.messages import SpacesChanged
+from knot_tui.ui.messages import MonitorUpdate, SpacesChanged
 from knot_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -37,6 +38,22 @@ if TYPE_CHECKING:
 
 WAITING, DONE, FAILED, SKIPPED, WARNING = "◐", "✓", "✗", "·", "⚠"
 STYLE = {WAITING: "yellow", DONE: "green", FAILED: "bold red", SKIPPED: "dim", WARNING: "bold yellow"}
+
+
+class StepChanged(Message):
+    """The follow worker's verdict on one step (worker → screen)."""
+
+    def __init__(self, key: str, mark: str, detail: str = "") -> None:
+        super().__init__()
+        self.key = key
+        self.mark = mark
+        self.detail = detail
+
+
+class SpaceRead(Message):
+    def __init__(self, space: Space) -> None:
+        super().__init__()
+        self.space = space
 
 
 @dataclass
@@ -116,26 +133,35 @@ class ProgressScreen(Screen[None]):
             try:
                 await services.knot.start_space(self.space_id)
             except KnotError as exc:
-                self.set_step("start", FAILED, f"{exc.message}. {exc.remedy}")
+                self.post_message(StepChanged("start", FAILED, f"{exc.message}. {exc.remedy}"))
                 return
-            self.set_step("start", DONE)
+            self.post_message(StepChanged("start", DONE))
         try:
-            self.space = await services.knot.get_space(self.space_id)
+            space = await services.knot.get_space(self.space_id)
         except KnotError as exc:
-            self.set_step("knot", FAILED, exc.message)
+            self.post_message(StepChanged("knot", FAILED, exc.message))
             return
-        self.update_from_space(self.space)
+        self.post_message(SpaceRead(space))
         if not self.start:
             return
-        template = app.templates.get(self.space.template_id)
+        template = app.templates.get(space.template_id)
         if template is None:
             try:
-                template = await services.knot.template(self.space.template_id)
+                template = await services.knot.template(space.template_id)
             except KnotError:
                 template = None
-        monitor = SpaceMonitor(services, self.space, template, app.store.me)
+        monitor = SpaceMonitor(services, space, template, app.store.me)
         async for item in monitor.run():
-            self.on_monitor(item)
+            self.post_message(MonitorUpdate(item))
+
+    def on_step_changed(self, message: StepChanged) -> None:
+        self.set_step(message.key, message.mark, message.detail)
+
+    def on_space_read(self, message: SpaceRead) -> None:
+        self.update_from_space(message.space)
+
+    def on_monitor_update(self, message: MonitorUpdate) -> None:
+        self.on_monitor(message.item)
 
     def on_spaces_changed(self, message: SpacesChanged) -> None:
         change = message.change
