@@ -402,8 +402,10 @@ class KnotApp(App[int]):
         if after is not None:
             after()
 
-    def open_logs(self, space: Space) -> None:
-        self._not_yet("The logs screen")
+    def open_logs(self, space: Space, source: str = "") -> None:
+        from knot_tui.ui.screens.logs import LogsScreen
+
+        self.push_screen(LogsScreen(space.space_id, source))
 
     def open_ssh(self, space: Space) -> None:
         self._not_yet("SSH")

@@ -1,0 +1,1 @@
+"""Log lines for the logs screen, without Textual: cleaning, buffering, views, sources."""
