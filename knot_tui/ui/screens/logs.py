@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Label
 
 from knot_tui.knot.models import Space, SpaceState, Template, User
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from knot_tui.ui.app import KnotApp
 
 AGENT, STDOUT, STDERR = "agent", "stdout", "stderr"
+FILTER_DELAY = 0.15
 LABELS = {AGENT: "agent log", STDOUT: "stdout", STDERR: "stderr"}
 STATE_STYLE = {
     "live": ("●", "green"),
@@ -125,6 +127,7 @@ class LogsScreen(Screen[None]):
         self.target: TaskTarget | None = None
         self.target_error: NomadError | None = None
         self.input_mode = ""  # "search" | "filter" while the input is open
+        self._filter_timer: Timer | None = None
 
     @property
     def knot_app(self) -> KnotApp:
@@ -366,12 +369,25 @@ class LogsScreen(Screen[None]):
         if self.input_mode == "search":
             self.lines().set_search(event.value)
         elif self.input_mode == "filter":
-            self.lines().set_filter(event.value)
+            # A filter rereads every buffered line (~0.15 s for 100,000): wait for a pause in typing.
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
+            log, value = self.lines(), event.value
+            self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self._apply_filter(log, value))
+        self.render_status()
+
+    def _apply_filter(self, log: LogLines, value: str) -> None:
+        self._filter_timer = None
+        log.set_filter(value)
         self.render_status()
 
     @on(Input.Submitted, "#logs-input")
     def _submitted(self, event: Input.Submitted) -> None:
         mode = self.input_mode
+        if mode == "filter":
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
+            self._apply_filter(self.lines(), event.value)
         self._close_input()
         if mode == "search" and event.value:
             self.action_next_match()

@@ -69,7 +69,7 @@ class LogLines(ScrollView, can_focus=True):
         self._widest = 0
         self._stamp_len = 0
         self.empty_text = ""
-        self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(2000)
+        self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(4000)
 
     # ---- feeding -----------------------------------------------------------------------
 
@@ -267,14 +267,31 @@ class LogLines(ScrollView, can_focus=True):
             if self.view.line_count == 0 and self.empty_text:
                 return self._empty_line(y, width)
             return Strip.blank(width, self.rich_style)
+        x = 0 if self.view.wrap else int(self.scroll_x)
+        cursor = self.cursor_seq is not None and line.seq == self.cursor_seq
+        key = (
+            "fit",
+            line.seq,
+            sub,
+            x,
+            width,
+            cursor,
+            self.view.wrap,
+            self.view.width,
+            self.show_stamps,
+            self.search,
+        )
+        fitted = self._cache.get(key)
+        if fitted is not None:
+            return fitted[0]
         strips = self._strips(line, self.view.width)
         strip = strips[min(sub, len(strips) - 1)]
-        if not self.view.wrap:
-            x = int(self.scroll_x)
+        if x:
             strip = strip.crop(x, x + width)
         strip = strip.extend_cell_length(width, self.rich_style).crop(0, width)
-        if self.cursor_seq is not None and line.seq == self.cursor_seq:
+        if cursor:
             strip = strip.apply_style(self.get_component_rich_style("log--cursor"))
+        self._cache[key] = [strip]
         return strip
 
     def set_empty_text(self, text: str) -> None:
