@@ -155,9 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PW",
         help="also accept this password for SSH into any simulated space",
     )
-    from knot_tui.commands import create
+    from knot_tui.commands import create, forward, ssh_config, vnc
 
     create.add_parser(commands, [shared])
+    forward.add_parser(commands, [shared])
+    ssh_config.add_parser(commands, [shared])
+    vnc.add_parser(commands, [shared])
+    sim.add_argument(
+        "--vnc-auth",
+        action="store_true",
+        help="ask for knot's web session on VNC pages, as knot >= 0.30.1 does",
+    )
     sim.add_argument(
         "--latency", type=_scale, default=0.0, metavar="S", help="delay every response by S seconds"
     )
@@ -211,6 +219,7 @@ def run_sim(args: argparse.Namespace) -> int:
         ssh_password=args.ssh_password,
         latency=args.latency,
         error_rate=args.error_rate,
+        vnc_auth=args.vnc_auth,
     )
 
     async def serve() -> None:
@@ -277,6 +286,18 @@ def dispatch(args: argparse.Namespace) -> int:
         from knot_tui.commands import create
 
         return create.run(settings, args)
+    if args.command == "forward":
+        from knot_tui.commands import forward
+
+        return forward.run(settings, args)
+    if args.command == "ssh-config":
+        from knot_tui.commands import ssh_config
+
+        return ssh_config.run(settings, args)
+    if args.command == "vnc":
+        from knot_tui.commands import vnc
+
+        return vnc.run(settings, args)
     raise UsageError(f"unknown command {args.command!r}")
 
 

@@ -14,6 +14,13 @@ from knot_tui.nomad.gateway import NomadGateway, NomadStreams
 from knot_tui.nomad.locator import JobLocator
 
 
+def knot_connection(settings: Settings) -> Connection:
+    """The knot server and credentials from resolved settings."""
+    return Connection(
+        server=settings.server, token=settings.token, verify=settings.verify, alias=settings.alias
+    )
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -28,14 +35,7 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
-        knot = KnotClient(
-            Connection(
-                server=settings.server,
-                token=settings.token,
-                verify=settings.verify,
-                alias=settings.alias,
-            )
-        )
+        knot = KnotClient(knot_connection(settings))
         services = cls(settings=settings, knot=knot)
         try:
             services.nomad = NomadGateway(settings.nomad)

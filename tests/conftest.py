@@ -25,9 +25,10 @@ _ENV_PREFIXES = ("KNOT_", "NOMAD_", "CONSUL_", "XDG_")
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test sees the developer's knot.toml, tokens or config, or writes outside tmp."""
+    """No test sees the developer's knot.toml, tokens or config, writes outside tmp, or opens
+    a real browser."""
     for key in list(os.environ):
-        if key.startswith(_ENV_PREFIXES) or key == "NO_COLOR":
+        if key.startswith(_ENV_PREFIXES) or key in ("NO_COLOR", "DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
             monkeypatch.delenv(key, raising=False)
     home = tmp_path / "home"
     home.mkdir()

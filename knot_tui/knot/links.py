@@ -40,6 +40,22 @@ def vnc_url(space: Space, server_url: str, wildcard_domain: str) -> str:
     return subdomain_url(server_url, wildcard_domain, space.username, space.name, "vnc")
 
 
+def vnc_problem(space: Space, wildcard_domain: str) -> str:
+    """Why knot offers no VNC link for this space ("" when it does)."""
+    if space.state.value != "Running":
+        return f"{space.name} is {space.state_label.lower()}: start it first (u)."
+    if not space.has_state:
+        return f"{space.name}'s agent has not connected yet: wait a moment."
+    if not space.has_http_vnc:
+        return f"{space.name} has no VNC desktop (its agent reports no VNC HTTP port)."
+    if not wildcard_domain.strip().startswith("*"):
+        return (
+            "The knot server has no wildcard domain (server.wildcard_domain), so knot serves no "
+            "VNC or web-port links."
+        )
+    return ""
+
+
 def space_links(space: Space, server_url: str, wildcard_domain: str) -> list[Link]:
     """Every browser link for a running space, in the order knot's web UI lists them."""
     server = server_url.rstrip("/")

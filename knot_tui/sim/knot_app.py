@@ -938,6 +938,7 @@ async def ssh_proxy(request: web.Request) -> web.StreamResponse:
         return bare(500)
     ws = web.WebSocketResponse(heartbeat=None)
     await ws.prepare(request)
+    world.proxy_sockets.add(ws)
 
     async def upstream() -> None:
         async for msg in ws:
@@ -960,6 +961,7 @@ async def ssh_proxy(request: web.Request) -> web.StreamResponse:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        world.proxy_sockets.discard(ws)
         writer.close()
         await ws.close()
     return ws

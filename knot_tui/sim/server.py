@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from knot_tui.sim import agent, consul_app, knot_app, lifecycle, nomad_app
+from knot_tui.sim import agent, consul_app, knot_app, lifecycle, nomad_app, web_ports
 from knot_tui.sim.chaos import Chaos
 from knot_tui.sim.clock import SimClock
 from knot_tui.sim.scenario import DEMO_PASSWORD, Seeded, seed
@@ -33,6 +33,9 @@ class SimulatorOptions:
     ssh_password: str | None = None
     #: Give the server a wildcard domain under `*.localhost` (VNC and web-port links).
     wildcard: bool = True
+    #: Ask for knot's API auth on VNC pages, as knot >= 0.30.1 does (`--demo` does not, so a
+    #: browser without a knot web session still gets the page).
+    vnc_auth: bool = True
     frozen_at: datetime | None = None
     #: Chaos from the start (also settable at run time: `Simulator.chaos`, `POST /_sim/chaos`).
     latency: float = 0.0
@@ -91,7 +94,12 @@ class Simulator:
 
     async def start(self) -> Simulator:
         world = self.world
-        knot = knot_app.build_app(world, ssh_backend=self.ssh, middlewares=[self.chaos.middleware("knot")])
+        knot = knot_app.build_app(
+            world,
+            ssh_backend=self.ssh,
+            middlewares=[self.chaos.middleware("knot"), web_ports.middleware(world)],
+        )
+        knot[web_ports.VNC_AUTH] = self.options.vnc_auth
         knot.router.add_get("/_sim/chaos", self._chaos_get)
         knot.router.add_post("/_sim/chaos", self._chaos_post)
         self.knot_url = await self._serve(knot, self.options.knot_port, tls=False)
@@ -118,6 +126,8 @@ class Simulator:
     def drop_streams(self) -> None:
         """Cut every open stream: knot's event feeds and agent logs, Nomad's logs and events."""
         self.world.hub.close_all()
+        for ws in list(self.world.proxy_sockets):
+            self.world.spawn(ws.close(code=1011, message=b"dropped"), name="drop-ssh-proxy")
         for space in self.world.spaces.values():
             if space.agent is not None:
                 for queue in list(space.agent.listeners):

@@ -226,6 +226,8 @@ class World:
         self.rng = random.Random(seed)
         #: Randomness for live behaviour (CPU jitter, log lines), separate from the seeding.
         self.live_rng = random.Random(seed * 7919 + 1)
+        #: Open SSH proxy WebSockets (the chaos knob that drops streams cuts them too).
+        self.proxy_sockets: set[Any] = set()
         self.clock = clock or SimClock()
         self.server_url = server_url
         self.zone = zone

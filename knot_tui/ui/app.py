@@ -76,6 +76,7 @@ class KnotApp(App[int]):
         self.nomad_list: NomadList | None = None
         self.templates: dict[str, Template | None] = {}
         self.server_info = ServerInfo()
+        self.server_info_loaded = False
         self.loaded = False
         #: Optimistic labels ("starting", ...) shown until knot's events bring the real state.
         self.pending: dict[str, str] = {}
@@ -126,6 +127,7 @@ class KnotApp(App[int]):
         self.store = SpaceStore(all_users=all_users)
         self.templates = {}
         self.server_info = ServerInfo()
+        self.server_info_loaded = False
         self.pending.clear()
         self.loaded = False
         self.identity = ""
@@ -206,8 +208,13 @@ class KnotApp(App[int]):
         assert self.services is not None
         try:
             self.server_info = await self.services.knot.server_info()
+            self.server_info_loaded = True
         except KnotError as exc:
             log.info("server-info: %s", exc)
+
+    async def ensure_server_info(self) -> None:
+        if not self.server_info_loaded and self.services is not None:
+            await self._server_info()
 
     def _loaded(self, change: Change) -> None:
         self.loaded = True
@@ -408,10 +415,23 @@ class KnotApp(App[int]):
         self.push_screen(LogsScreen(space.space_id, source))
 
     def open_ssh(self, space: Space) -> None:
-        self._not_yet("SSH")
+        from knot_tui.ui import handover
+
+        handover.open_ssh(self, space)
 
     def open_vnc(self, space: Space) -> None:
-        self._not_yet("VNC")
+        from knot_tui.ui import handover
+
+        handover.open_vnc(self, space)
+
+    def open_links(self, space: Space) -> None:
+        from knot_tui.knot.links import space_links
+        from knot_tui.ui.screens.links import LinksScreen
+
+        links = space_links(space, self.settings.server, self.server_info.wildcard_domain)
+        if not space.has_state:
+            links = [link for link in links if link.label == "logs page"]
+        self.push_screen(LinksScreen(f"Links of {space.name}", links))
 
     def action_sign_in(self) -> None:
         from knot_tui.ui.screens.login import LoginScreen

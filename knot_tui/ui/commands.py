@@ -20,11 +20,26 @@ class SpacesCommands(Provider):
     """Actions on the selected space, view toggles, alias switching, sign-in, help."""
 
     def _commands(self) -> list[Command]:
+        from knot_tui.ui.screens.details import DetailsScreen
         from knot_tui.ui.screens.spaces import SpacesScreen
 
         app = cast("KnotApp", self.app)
         commands: list[Command] = []
         screen = self.screen
+        if isinstance(screen, DetailsScreen):
+            detail = app.store.spaces.get(screen.space_id)
+            if detail is not None:
+                name = plain(detail.name)
+                commands += [
+                    (
+                        f"Links of {name}",
+                        "code-server, web terminal, HTTP ports: open or copy",
+                        screen.action_links,
+                    ),
+                    (f"Open VNC of {name}", "the desktop in a browser", screen.action_vnc),
+                    (f"SSH into {name}", "open a shell in the space", screen.action_ssh),
+                    (f"Logs of {name}", "agent log and Nomad task output", screen.action_logs),
+                ]
         if isinstance(screen, SpacesScreen):
             space = screen.selected()
             if space is not None:
@@ -42,6 +57,11 @@ class SpacesCommands(Provider):
                     ("Logs of", screen.action_logs, "agent log and Nomad task output"),
                     ("SSH into", screen.action_ssh, "open a shell in the space"),
                     ("Open VNC of", screen.action_vnc, "the desktop in a browser"),
+                    (
+                        "Links of",
+                        partial(app.open_links, space),
+                        "code-server, web terminal, HTTP ports: open or copy",
+                    ),
                 ):
                     commands.append((f"{verb} {name}", help_text, action))
             commands += [

@@ -20,7 +20,9 @@ def launch(settings: Settings, *, demo: bool) -> int:
         from knot_tui.sim import SimulatorOptions
         from knot_tui.sim.thread import SimulatorThread
 
-        sim = SimulatorThread(SimulatorOptions(time_scale=DEMO_TIME_SCALE, ssh_password=DEMO_SSH_PASSWORD))
+        sim = SimulatorThread(
+            SimulatorOptions(time_scale=DEMO_TIME_SCALE, ssh_password=DEMO_SSH_PASSWORD, vnc_auth=False)
+        )
         simulator = sim.start()
         assert simulator.seeded is not None
         settings = replace(

@@ -566,16 +566,9 @@ class DetailsScreen(Screen[None]):
             self.knot_app.open_vnc(space)
 
     def action_links(self) -> None:
-        from knot_tui.ui.screens.links import LinksScreen
-
         space = self._current()
-        if space is None:
-            return
-        app = self.knot_app
-        links = space_links(space, app.settings.server, app.server_info.wildcard_domain)
-        if not space.has_state:
-            links = [link for link in links if link.label == "logs page"]
-        self.app.push_screen(LinksScreen(f"Links of {space.name}", links))
+        if space is not None:
+            self.knot_app.open_links(space)
 
     def action_follow_newest(self) -> None:
         if self.monitor is not None and self.allocs:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import webbrowser
-
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from knot_tui import browser
 from knot_tui.knot.links import Link
 from knot_tui.text import plain
 
@@ -58,13 +57,10 @@ class LinksScreen(ModalScreen[None]):
         if link is not None:
             self.open_in_browser(link)
 
-    @work(thread=True, exit_on_error=False)
     def open_in_browser(self, link: Link) -> None:
-        opened = webbrowser.open(link.url)
-        message = f"Opened {link.label} in your browser." if opened else f"No browser found: {link.url}"
-        self.app.call_from_thread(
-            self.app.notify, message, title=link.label, severity="information" if opened else "warning"
-        )
+        from knot_tui.ui import handover
+
+        handover.open_link(self.app, link, note=browser.SESSION_NOTE if link.label == "VNC desktop" else "")  # type: ignore[arg-type]
 
     def action_copy(self) -> None:
         link = self._link()

@@ -103,13 +103,11 @@ class Pane(Vertical):
 def freshness(pane: Pane, now: float) -> Text:
     text = Text()
     if pane.problem is not None:
-        left = pane.retry_in - (now - pane.problem_at)
+        # No countdown: it would tick every second and say little (the backoff has jitter).
         text.append("⚠ ", style="bold yellow")
-        text.append(
-            f"retrying in {duration(left)}" if left >= 1 else ("retrying" if pane.retry_in else "failed")
-        )
+        text.append("retrying" if pane.retry_in else "failed")
         if pane.updated_at is not None:
-            text.append(f" · data from {duration(now - pane.updated_at)} ago", style="dim")
+            text.append(f" · data from {ago(now - pane.updated_at)}", style="dim")
         return text
     if pane.updated_at is None:
         text.append(pane.waiting_for or "loading…", style="dim")

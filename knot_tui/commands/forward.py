@@ -1,0 +1,59 @@
+"""`knot-tui forward ssh SPACE`: an ssh ProxyCommand through knot's SSH WebSocket.
+
+stdin/stdout carry the SSH connection, so every message goes to stderr. Exit 0 when ssh
+closed the connection, 1 when knot refused it (401/403/404, with the reason) or dropped it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from knot_tui.commands.common import EXIT_FAILED, EXIT_OK, configured, say
+from knot_tui.config import Settings
+from knot_tui.knot.errors import KnotError
+from knot_tui.knot.models import name_problem
+from knot_tui.knot.ssh_forward import forward_stdio
+from knot_tui.services import knot_connection
+
+
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    forward = commands.add_parser(
+        "forward",
+        help="forward a connection to a space (ssh ProxyCommand)",
+        description="Forward a connection to a space through knot (for ssh's ProxyCommand).",
+    )
+    kinds = forward.add_subparsers(dest="forward_kind", metavar="KIND", required=True)
+    ssh = kinds.add_parser(
+        "ssh",
+        parents=parents,
+        help="bridge stdin/stdout to the space's SSH server",
+        description=(
+            "Bridge stdin/stdout to SPACE's SSH server through knot's SSH proxy, for ssh's "
+            "ProxyCommand: ssh -o ProxyCommand='knot-tui forward ssh %%h' user@SPACE"
+        ),
+    )
+    ssh.add_argument("space", metavar="SPACE", help="your space's name (or one shared with you)")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    if not configured(settings):
+        return EXIT_FAILED
+    name = args.space.removeprefix("knot.")  # ssh's %h is the host alias knot.<space>
+    problem = name_problem(name.split(".")[0])
+    if problem:
+        say(f"{name!r} is not a space name: {problem}")
+        return EXIT_FAILED
+    name = name.split(".")[0]  # knot.<space>.<alias>
+    try:
+        ended = asyncio.run(forward_stdio(knot_connection(settings), name))
+    except KnotError as exc:
+        say(f"{exc.message}. {exc.remedy}".rstrip(". ") + ".")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    if ended == "remote":
+        say(f"the connection to {name} through knot was closed by the server")
+        return EXIT_FAILED
+    return EXIT_OK
