@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 import webbrowser
 from collections.abc import Mapping
@@ -55,6 +56,16 @@ def open_url(url: str) -> str:
     reason = why_not()
     if reason:
         return reason
+    chosen = os.environ.get("BROWSER", "")
+    if chosen:
+        # Run BROWSER ourselves: webbrowser reads it once per process and caches the result.
+        words = shlex.split(chosen.split(os.pathsep)[0])
+        argv = [w.replace("%s", url) for w in words] if "%s" in chosen else [*words, url]
+        try:
+            done = subprocess.run(argv, check=False, capture_output=True, timeout=30)  # noqa: S603
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"the browser failed to start ({exc})"
+        return "" if done.returncode == 0 else f"the browser exited with status {done.returncode}"
     try:
         controller = webbrowser.get()
     except webbrowser.Error:
