@@ -163,7 +163,7 @@ def test_vnc_print_and_refusals(as_alice: Simulator, capsys: pytest.CaptureFixtu
 
 
 def test_vnc_opens_a_graphical_browser(
-    as_alice: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    as_alice: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seen = tmp_path / "opened"
     fake = tmp_path / "firefox"
@@ -172,8 +172,12 @@ def test_vnc_opens_a_graphical_browser(
     monkeypatch.setenv("BROWSER", f"{fake} %s")
     assert main(["vnc", "desk"]) == 0
     assert seen.read_text().strip().startswith("http://alice--desk--vnc.knot.localhost:")
+    capsys.readouterr()
+    seen.unlink()
     monkeypatch.setenv("BROWSER", "w3m")  # a console browser would take over the terminal
     assert main(["vnc", "desk"]) == 0
+    assert "BROWSER is a console browser (w3m)" in capsys.readouterr().err
+    assert not seen.exists()
 
 
 def test_without_a_wildcard_domain_there_is_no_vnc(
