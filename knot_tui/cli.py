@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run on the embedded simulator, signed in as its admin (no server needed)",
     )
+    parser.add_argument(
+        "-A",
+        "--all-users",
+        action="store_true",
+        help="open the ops view: every user's spaces (needs knot's View Spaces permission)",
+    )
     _global_flags(parser, suppress=False)
     shared = argparse.ArgumentParser(add_help=False)
     _global_flags(shared, suppress=True)
@@ -155,12 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PW",
         help="also accept this password for SSH into any simulated space",
     )
-    from knot_tui.commands import create, forward, ssh_config, vnc
+    from knot_tui.commands import parsers
 
-    create.add_parser(commands, [shared])
-    forward.add_parser(commands, [shared])
-    ssh_config.add_parser(commands, [shared])
-    vnc.add_parser(commands, [shared])
+    for add in (parsers.add_create, parsers.add_forward, parsers.add_ssh_config, parsers.add_vnc):
+        add(commands, [shared])
     sim.add_argument(
         "--vnc-auth",
         action="store_true",
@@ -264,10 +268,10 @@ def run_sim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_tui(settings: Settings, *, demo: bool) -> int:
+def run_tui(settings: Settings, *, demo: bool, all_users: bool = False) -> int:
     from knot_tui.ui.launch import launch
 
-    return launch(settings, demo=demo)
+    return launch(settings, demo=demo, all_users=all_users)
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -281,7 +285,7 @@ def dispatch(args: argparse.Namespace) -> int:
     for warning in settings.warnings:
         _print_err(warning)
     if args.command is None:
-        return run_tui(settings, demo=bool(args.demo))
+        return run_tui(settings, demo=bool(args.demo), all_users=bool(args.all_users))
     if args.command == "create":
         from knot_tui.commands import create
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from knot_tui.knot.models import Space, Template, User
 from knot_tui.nomad.errors import NomadError, NomadPermissionDenied
-from knot_tui.nomad.gateway import NomadGateway
-from knot_tui.nomad.locator import JobLocator, JobRef
 from knot_tui.nomad.summary import AllocSummary, JobIndex
-from knot_tui.nomad.watch import Snapshot, WatchError, watch
+
+if TYPE_CHECKING:
+    from knot_tui.nomad.gateway import NomadGateway
+    from knot_tui.nomad.locator import JobLocator, JobRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class NomadList:
     async def run(self) -> AsyncIterator[NomadListStatus | NomadListChanged]:
         yield NomadListStatus("connecting")
         live = False
+        from knot_tui.nomad.watch import Snapshot, WatchError, watch  # after the first paint
+
         async for item in watch(
             lambda index, wait: self.gateway.jobs(namespace="*", index=index, wait=wait),
             wait=self.wait,

@@ -11,19 +11,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from knot_tui.knot.client import KnotClient
 from knot_tui.knot.errors import KnotError, KnotNotFound
-from knot_tui.knot.events import (
+from knot_tui.knot.feed_items import (
     FeedAuthRequired,
     FeedConnected,
     FeedDown,
     FeedItem,
     SpaceChanged,
     SpaceDeleted,
-    event_feed,
 )
 from knot_tui.knot.models import Permission, Space, User
+
+if TYPE_CHECKING:
+    from knot_tui.knot.client import KnotClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +135,13 @@ class SpaceSync:
         client: KnotClient,
         store: SpaceStore,
         *,
-        feed: Callable[[KnotClient], AsyncIterator[FeedItem]] = event_feed,
+        feed: Callable[[KnotClient], AsyncIterator[FeedItem]] | None = None,
         concurrency: int = 4,
     ) -> None:
+        if feed is None:
+            from knot_tui.knot.events import event_feed  # httpx-sse: imported once connecting
+
+            feed = event_feed
         self.client = client
         self.store = store
         self._feed = feed

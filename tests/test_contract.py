@@ -16,7 +16,8 @@ import pytest
 from knot_tui.knot.client import KnotClient
 from knot_tui.knot.connection import Connection
 from knot_tui.knot.errors import KnotError
-from knot_tui.knot.events import Backoff, FeedConnected, event_feed
+from knot_tui.knot.events import Backoff, event_feed
+from knot_tui.knot.feed_items import FeedConnected
 from knot_tui.knot.models import SpaceRequest, SpaceState
 from knot_tui.sim import Simulator
 

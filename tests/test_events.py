@@ -10,8 +10,8 @@ import pytest
 
 from knot_tui.knot.client import KnotClient
 from knot_tui.knot.connection import Connection
-from knot_tui.knot.events import (
-    Backoff,
+from knot_tui.knot.events import Backoff, event_feed
+from knot_tui.knot.feed_items import (
     FeedAuthRequired,
     FeedConnected,
     FeedDown,
@@ -20,7 +20,6 @@ from knot_tui.knot.events import (
     SpaceChanged,
     SpaceDeleted,
     TemplatesChanged,
-    event_feed,
     parse_message,
 )
 from knot_tui.knot.models import SpaceRequest

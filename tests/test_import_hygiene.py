@@ -47,3 +47,26 @@ def test_the_check_itself_detects_textual() -> None:
     code = "import sys, knot_tui.ui.app; print(any(m.startswith('textual') for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True"
+
+
+def test_the_first_frame_imports_no_network_or_nomad_code() -> None:
+    """What the TUI imports before its first frame: no httpx, python-nomad, simulator or YAML
+    (they load after the spaces screen is on screen; see bench/RESULTS.md for the figures)."""
+    code = (
+        "import sys\n"
+        "import knot_tui.cli\n"
+        "knot_tui.cli.build_parser()\n"
+        "import knot_tui.ui.launch, knot_tui.ui.app, knot_tui.ui.screens.spaces\n"
+        "heavy = ('httpx', 'httpx_sse', 'nomad', 'requests', 'aiohttp', 'asyncssh', 'websockets', 'hcl2',\n"
+        "         'yaml', 'knot_tui.monitor', 'knot_tui.services', 'knot_tui.nomad.gateway')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_the_cli_shells_list_matches_knots() -> None:
+    from knot_tui.commands.parsers import SHELLS
+    from knot_tui.knot.models import SHELLS as KNOT_SHELLS
+
+    assert SHELLS == KNOT_SHELLS

@@ -125,3 +125,24 @@ async def test_chaos_knobs_at_start_and_at_run_time() -> None:
             started = time.perf_counter()
             assert (await nomad.get("/v1/status/leader")).status_code == 200
             assert time.perf_counter() - started >= 0.3
+
+
+async def test_request_journal_lists_what_clients_asked() -> None:
+    async with Simulator(SimulatorOptions(time_scale=0.01)) as sim:
+        headers = {"Authorization": f"Bearer {sim.seeded.admin_token}"}
+        async with httpx.AsyncClient(base_url=sim.knot_url, headers=headers) as raw:
+            await raw.get("/api/ping")
+            mark = time.monotonic()
+            await raw.get("/api/spaces?user_id=x")
+            async with httpx.AsyncClient(base_url=sim.nomad_url) as nomad:
+                await nomad.get("/v1/status/leader")
+            since = (await raw.get("/_sim/requests", params={"since": mark})).json()
+            assert [entry[1:] for entry in since] == [
+                ["knot", "GET", "/api/spaces?user_id=x"],
+                ["nomad", "GET", "/v1/status/leader"],
+            ]
+            assert all(entry[0] > mark for entry in since)
+            assert (
+                await raw.get("/_sim/requests", headers={"Authorization": "Bearer no"})
+            ).status_code == 401
+            assert (await raw.get("/_sim/requests", params={"since": "x"})).status_code == 400

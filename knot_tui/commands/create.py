@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
 
 from knot_tui.config import Settings
 from knot_tui.diagnose import allocation_failure
 from knot_tui.knot.client import KnotClient
 from knot_tui.knot.errors import KnotError, KnotNotFound
-from knot_tui.knot.events import FeedAuthRequired, FeedConnected, SpaceChanged, SpaceDeleted, event_feed
+from knot_tui.knot.events import event_feed
+from knot_tui.knot.feed_items import FeedAuthRequired, FeedConnected, SpaceChanged, SpaceDeleted
 from knot_tui.knot.models import (
     SHELLS,
     CustomFieldValue,
@@ -36,46 +36,6 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 class Refused(Exception):
     """Input knot would refuse (or a failure while waiting): exit 1 with this message."""
-
-
-def field(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
-    return key, value
-
-
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "create",
-        parents=parents,
-        help="create a space from a template (for scripts)",
-        description=(
-            "Create a space from a template and start it (unless --no-start). Prints the new "
-            "space's id. With --wait, returns when it runs (exit 0) or fails (exit 1)."
-        ),
-    )
-    parser.add_argument("name", help="the space's name (letters, digits and '-', starting with a letter)")
-    parser.add_argument("--template", required=True, metavar="TEMPLATE", help="template name or id")
-    parser.add_argument("--shell", choices=SHELLS, help="default: your preferred shell")
-    parser.add_argument("--description", default="", help="at most 1024 bytes")
-    parser.add_argument(
-        "--field",
-        action="append",
-        default=[],
-        type=field,
-        metavar="KEY=VALUE",
-        help="a custom field (repeatable)",
-    )
-    start = parser.add_mutually_exclusive_group()
-    start.add_argument(
-        "--start", dest="start", action="store_true", default=True, help="start it (the default)"
-    )
-    start.add_argument("--no-start", dest="start", action="store_false", help="only create it")
-    parser.add_argument("--wait", action="store_true", help="wait until it runs (or fails)")
-    parser.add_argument(
-        "--timeout", type=float, default=600.0, metavar="S", help="give up waiting after S seconds"
-    )
 
 
 def say(message: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
 
 from knot_tui.commands.common import EXIT_FAILED, EXIT_OK, configured, say
 from knot_tui.config import Settings
@@ -16,25 +15,6 @@ from knot_tui.knot.errors import KnotError
 from knot_tui.knot.models import name_problem
 from knot_tui.knot.ssh_forward import forward_stdio
 from knot_tui.services import knot_connection
-
-
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    forward = commands.add_parser(
-        "forward",
-        help="forward a connection to a space (ssh ProxyCommand)",
-        description="Forward a connection to a space through knot (for ssh's ProxyCommand).",
-    )
-    kinds = forward.add_subparsers(dest="forward_kind", metavar="KIND", required=True)
-    ssh = kinds.add_parser(
-        "ssh",
-        parents=parents,
-        help="bridge stdin/stdout to the space's SSH server",
-        description=(
-            "Bridge stdin/stdout to SPACE's SSH server through knot's SSH proxy, for ssh's "
-            "ProxyCommand: ssh -o ProxyCommand='knot-tui forward ssh %%h' user@SPACE"
-        ),
-    )
-    ssh.add_argument("space", metavar="SPACE", help="your space's name (or one shared with you)")
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
 
 from knot_tui import sshconfig
 from knot_tui.commands.common import EXIT_FAILED, EXIT_OK, configured, say
@@ -21,33 +20,6 @@ from knot_tui.knot.client import KnotClient
 from knot_tui.knot.errors import KnotError
 from knot_tui.services import knot_connection
 from knot_tui.ssh import host_alias, proxy_command
-
-
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "ssh-config",
-        help="add or remove Host entries for your spaces in ~/.ssh/config",
-        description=(
-            "Write (update) or delete (remove) a marked block of `Host knot.<space>` entries in "
-            "~/.ssh/config, with knot-tui as the ProxyCommand, so `ssh knot.<space>` works."
-        ),
-    )
-    actions = parser.add_subparsers(dest="ssh_config_action", metavar="ACTION", required=True)
-    for name, text in (
-        ("update", "write the block for every space with SSH"),
-        ("remove", "delete the block"),
-    ):
-        action = actions.add_parser(name, parents=parents, help=text, description=text)
-        action.add_argument(
-            "--file",
-            type=Path,
-            default=None,
-            metavar="PATH",
-            help="the ssh config to change (default ~/.ssh/config)",
-        )
-        action.add_argument("--dry-run", action="store_true", help="print the block; change nothing")
-        if name == "update":
-            action.add_argument("--no-agent-forwarding", action="store_true", help="write ForwardAgent no")
 
 
 async def _entries(settings: Settings, forward_agent: bool) -> list[sshconfig.HostEntry]:

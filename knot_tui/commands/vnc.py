@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
 
 from knot_tui import browser
 from knot_tui.commands.common import EXIT_FAILED, EXIT_OK, Refused, configured, find_space, say
@@ -18,17 +17,6 @@ from knot_tui.knot.client import KnotClient
 from knot_tui.knot.errors import KnotError
 from knot_tui.knot.links import vnc_problem, vnc_url
 from knot_tui.services import knot_connection
-
-
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "vnc",
-        parents=parents,
-        help="open (or --print) a space's VNC desktop URL",
-        description="Open SPACE's desktop (KasmVNC) in a browser, or print its URL with --print.",
-    )
-    parser.add_argument("space", metavar="SPACE", help="your space's name (or one shared with you)")
-    parser.add_argument("--print", action="store_true", help="only print the URL")
 
 
 async def _url(settings: Settings, name: str) -> str:

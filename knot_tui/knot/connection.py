@@ -96,4 +96,8 @@ class Connection:
         """What to hand httpx: a context for a CA bundle, else the boolean."""
         if isinstance(self.verify, str):
             return ssl.create_default_context(cafile=self.verify)
-        return self.verify
+        if self.verify:
+            from knot_tui.httpx_tls import context_for
+
+            return context_for(self.server)
+        return False

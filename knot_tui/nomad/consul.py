@@ -10,6 +10,7 @@ import httpx
 
 from knot_tui import __version__
 from knot_tui.config import ConsulSettings
+from knot_tui.httpx_tls import context_for
 from knot_tui.nomad.errors import NomadNotConfigured, NomadUnreachable, classify
 from knot_tui.nomad.models import ConsulCheck, Indexed, parse_list
 from knot_tui.nomad.tls import TlsConfig
@@ -30,7 +31,7 @@ class ConsulClient:
         headers = {"User-Agent": f"knot-tui/{__version__}"}
         if settings.token:
             headers["X-Consul-Token"] = settings.token
-        verify = self.tls.ssl_context() if settings.addr.startswith("https") else True
+        verify = self.tls.ssl_context() if settings.addr.startswith("https") else context_for(settings.addr)
         self._http = httpx.AsyncClient(base_url=settings.addr, headers=headers, verify=verify, timeout=10.0)
 
     @property

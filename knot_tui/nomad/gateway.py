@@ -14,16 +14,13 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-import nomad
-import requests
-from nomad.api.base import Requester
-from nomad.api.exceptions import BaseNomadException
 
 from knot_tui import __version__
 from knot_tui.config import NomadSettings
+from knot_tui.httpx_tls import context_for
 from knot_tui.nomad.errors import NomadError, NomadNotConfigured, NomadUnreachable, classify
 from knot_tui.nomad.models import (
     AclToken,
@@ -40,20 +37,19 @@ from knot_tui.nomad.models import (
 )
 from knot_tui.nomad.tls import TlsConfig
 
+if TYPE_CHECKING:
+    import nomad
+    from nomad.api.base import Requester
+    from nomad.api.exceptions import BaseNomadException
+
+    from knot_tui.nomad.pynomad import Volume, Volumes
+
 T = TypeVar("T")
 
 #: Nomad adds up to wait/16 of jitter; the read timeout must exceed wait * 1.0625.
 TIMEOUT_FACTOR = 1.07
 TIMEOUT_MARGIN = 5.0
 DEFAULT_TIMEOUT = 10.0
-
-
-class _Volume(Requester):
-    ENDPOINT = "volume"
-
-
-class _Volumes(Requester):
-    ENDPOINT = "volumes"
 
 
 def _wait_text(seconds: float) -> str:
@@ -84,10 +80,13 @@ class NomadGateway:
 
     # ---- plumbing ------------------------------------------------------------------
 
-    def _client(self) -> tuple[nomad.Nomad, _Volume, _Volumes]:
+    def _client(self) -> tuple[nomad.Nomad, Volume, Volumes]:
+        """This thread's python-nomad objects (the first call imports python-nomad)."""
         cached = getattr(self._local, "client", None)
         if cached is None:
-            session = self.tls.session()
+            from knot_tui.nomad import pynomad
+
+            session = pynomad.new_session(self.tls.server_name)
             settings = dict(
                 address=self.settings.addr,
                 token=self.settings.token or None,
@@ -99,7 +98,7 @@ class NomadGateway:
             )
             if self.settings.token:
                 settings["user_agent"] = f"knot-tui/{__version__}"  # python-nomad needs a token for this
-            client = nomad.Nomad(**settings)
+            client = pynomad.new_client(**settings)
             raw = dict(
                 address=self.settings.addr,
                 token=self.settings.token or None,
@@ -108,13 +107,13 @@ class NomadGateway:
                 timeout=DEFAULT_TIMEOUT,
                 session=session,
             )
-            cached = (client, _Volume(**raw), _Volumes(**raw))
+            cached = (client, pynomad.Volume(**raw), pynomad.Volumes(**raw))
             self._local.client = cached
         return cached
 
     async def _call(
         self,
-        pick: Callable[[nomad.Nomad, _Volume, _Volumes], Requester],
+        pick: Callable[[nomad.Nomad, Volume, Volumes], Requester],
         *path: str,
         params: dict[str, Any],
         what: str,
@@ -128,8 +127,18 @@ class NomadGateway:
             timeout = (DEFAULT_TIMEOUT, wait * TIMEOUT_FACTOR + TIMEOUT_MARGIN)
 
         def run() -> tuple[Any, int]:
-            requester = pick(*self._client())
-            response = requester.request(*path, method="get", params=dict(params), timeout=timeout)
+            from knot_tui.nomad import pynomad
+
+            try:
+                requester = pick(*self._client())
+                response = requester.request(*path, method="get", params=dict(params), timeout=timeout)
+            except pynomad.BaseNomadException as exc:
+                raise self._translate(exc, what=what, capability=capability, namespace=namespace) from None
+            except pynomad.requests.RequestException as exc:
+                raise NomadUnreachable(
+                    f"Cannot reach Nomad at {self.address}: {type(exc).__name__}",
+                    "Check NOMAD_ADDR and the network.",
+                ) from None
             index = int(response.headers.get("X-Nomad-Index", "0") or 0)
             try:
                 data = response.json()
@@ -140,21 +149,16 @@ class NomadGateway:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor, run)
-        except BaseNomadException as exc:
-            raise self._translate(exc, what=what, capability=capability, namespace=namespace) from None
-        except requests.RequestException as exc:
-            raise NomadUnreachable(
-                f"Cannot reach Nomad at {self.address}: {type(exc).__name__}",
-                "Check NOMAD_ADDR and the network.",
-            ) from None
         except RuntimeError as exc:  # the executor was shut down while we waited
             raise NomadUnreachable("The Nomad connection was closed", "") from exc
 
     def _translate(
         self, exc: BaseNomadException, *, what: str, capability: str, namespace: str
     ) -> NomadError:
+        from knot_tui.nomad import pynomad
+
         response = exc.nomad_resp
-        if isinstance(response, requests.Response):
+        if isinstance(response, pynomad.requests.Response):
             return classify(
                 response.status_code,
                 response.text,
@@ -358,7 +362,9 @@ class NomadStreams:
         headers = {"User-Agent": f"knot-tui/{__version__}"}
         if gateway.settings.token:
             headers["X-Nomad-Token"] = gateway.settings.token
-        verify = gateway.tls.ssl_context() if gateway.address.startswith("https") else True
+        verify = (
+            gateway.tls.ssl_context() if gateway.address.startswith("https") else context_for(gateway.address)
+        )
         self.http = httpx.AsyncClient(base_url=gateway.address, headers=headers, verify=verify, timeout=10.0)
         self.extensions = gateway.tls.httpx_extensions()
 

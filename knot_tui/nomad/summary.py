@@ -7,8 +7,10 @@ the whole list current with a single long-poll, however many spaces there are.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from knot_tui.nomad.models import Job
+if TYPE_CHECKING:
+    from knot_tui.nomad.models import Job
 
 
 @dataclass(frozen=True, slots=True)

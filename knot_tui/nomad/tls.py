@@ -11,9 +11,6 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
-
 from knot_tui.config import ConsulSettings, NomadSettings
 
 
@@ -53,13 +50,6 @@ class TlsConfig:
     def requests_cert(self) -> tuple[str, str] | tuple[()]:
         return (self.client_cert, self.client_key) if self.client_cert else ()
 
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        if self.server_name:
-            adapter = _ServerNameAdapter(self.server_name)
-            session.mount("https://", adapter)
-        return session
-
     # ---- httpx (streams) ----------------------------------------------------------------
 
     def ssl_context(self) -> ssl.SSLContext | bool:
@@ -78,16 +68,3 @@ class TlsConfig:
     def httpx_extensions(self) -> dict[str, Any]:
         """Per-request extensions: the TLS server name to verify against (SNI)."""
         return {"sni_hostname": self.server_name} if self.server_name else {}
-
-
-class _ServerNameAdapter(HTTPAdapter):
-    """Verify the certificate against NOMAD_TLS_SERVER_NAME (e.g. server.global.nomad)."""
-
-    def __init__(self, server_name: str) -> None:
-        self._server_name = server_name
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["server_hostname"] = self._server_name
-        kwargs["assert_hostname"] = self._server_name
-        super().init_poolmanager(*args, **kwargs)

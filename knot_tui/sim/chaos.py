@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -25,6 +27,9 @@ class Chaos:
     unreachable: set[str] = field(default_factory=set)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     injected: int = 0
+    #: Every request served, newest last: (time.monotonic(), server, method, path with query).
+    #: Tests and benchmarks count what a client asked (`GET /_sim/requests`).
+    journal: deque[tuple[float, str, str, str]] = field(default_factory=lambda: deque(maxlen=100_000))
 
     def update(self, settings: dict[str, object]) -> None:
         """Apply knobs from a control request (unknown keys are ignored)."""
@@ -49,6 +54,7 @@ class Chaos:
         async def chaos(request: web.Request, handler):  # type: ignore[no-untyped-def]
             if request.path.startswith("/_sim/"):
                 return await handler(request)
+            self.journal.append((time.monotonic(), server, request.method, request.path_qs))
             if self.latency > 0:
                 await asyncio.sleep(self.latency)
             if server in self.unreachable:

@@ -821,7 +821,10 @@ async def events(request: web.Request) -> web.StreamResponse:
             "X-Accel-Buffering": "no",
         },
     )
-    await response.prepare(request)
+    try:
+        await response.prepare(request)
+    except ConnectionResetError:  # the client went away before the headers were written
+        return response
     queue = world.hub.subscribe(session_id)
     try:
         await response.write(b'event: connected\ndata: {"status":"ok"}\n\n')

@@ -102,6 +102,7 @@ class Simulator:
         knot[web_ports.VNC_AUTH] = self.options.vnc_auth
         knot.router.add_get("/_sim/chaos", self._chaos_get)
         knot.router.add_post("/_sim/chaos", self._chaos_post)
+        knot.router.add_get("/_sim/requests", self._requests_get)
         self.knot_url = await self._serve(knot, self.options.knot_port, tls=False)
         world.server_url = self.knot_url
         if self.options.wildcard:
@@ -163,6 +164,17 @@ class Simulator:
         if body.get("drop_streams"):
             self.drop_streams()
         return web.json_response({**self.chaos.state(), "nomad": self.nomad_options})
+
+    async def _requests_get(self, request: web.Request) -> web.StreamResponse:
+        """The request journal: `[[monotonic time, server, method, path?query], ...]`, optionally
+        only those after `?since=<monotonic time>` (admin token)."""
+        if not self._control_allowed(request):
+            return web.json_response({"error": "the admin token is required"}, status=401)
+        try:
+            since = float(request.query.get("since", "0") or 0)
+        except ValueError:
+            return web.json_response({"error": "since must be a number"}, status=400)
+        return web.json_response([list(entry) for entry in self.chaos.journal if entry[0] > since])
 
     async def stop(self) -> None:
         self.world.nomad.close()

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
@@ -26,8 +27,10 @@ from knot_tui.knot.errors import KnotError, KnotNotFound, KnotUnauthorized
 from knot_tui.knot.models import Permission, ServerInfo, Space, SpaceRequest, Template
 from knot_tui.nomad.summary import AllocSummary
 from knot_tui.nomad_list import NomadList, NomadListChanged, NomadListStatus
-from knot_tui.services import Services
 from knot_tui.state import Change, FeedStatus, SpaceStore, SpaceSync, StoreUpdate, SyncError
+
+if TYPE_CHECKING:
+    from knot_tui.services import Services
 from knot_tui.text import plain
 from knot_tui.ui.commands import SpacesCommands
 from knot_tui.ui.lifecycle import SpaceLifecycle
@@ -67,11 +70,13 @@ class KnotApp(App[int]):
     last_error: reactive[str] = reactive("")
     identity: reactive[str] = reactive("")
 
-    def __init__(self, settings: Settings, *, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, settings: Settings, *, now: Callable[[], datetime] = utcnow, all_users: bool = False
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.now = now
-        self.store = SpaceStore()
+        self.store = SpaceStore(all_users=all_users)
         self.services: Services | None = None
         self.nomad_list: NomadList | None = None
         self.templates: dict[str, Template | None] = {}
@@ -96,7 +101,11 @@ class KnotApp(App[int]):
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         if self.settings.server and self.settings.token:
-            self.connect(self.settings)
+            from knot_tui.ui.screens.spaces import SpacesScreen
+
+            # Paint the spaces screen first; the clients are built once it is on screen.
+            self.push_screen(SpacesScreen())
+            self.call_after_refresh(self.connect, self.settings, new_screen=False)
         else:
             from knot_tui.ui.screens.login import LoginScreen
 
@@ -111,7 +120,7 @@ class KnotApp(App[int]):
     def nomad_configured(self) -> bool:
         return self.services is not None and self.services.nomad is not None
 
-    def connect(self, settings: Settings) -> None:
+    def connect(self, settings: Settings, *, new_screen: bool = True) -> None:
         """(Re)connect with these settings: new clients, an empty store, the spaces screen."""
         from knot_tui.ui.screens.spaces import SpacesScreen
 
@@ -122,6 +131,8 @@ class KnotApp(App[int]):
         self.settings = settings
         for secret in (settings.token, settings.nomad.token, settings.consul.token):
             logsetup.add_secret(secret)
+        from knot_tui.services import Services  # httpx and the Nomad clients: after the first paint
+
         self.services = Services.build(settings)
         all_users = self.store.all_users
         self.store = SpaceStore(all_users=all_users)
@@ -135,20 +146,16 @@ class KnotApp(App[int]):
         self.feed_status = FeedStatus("connecting")
         services = self.services
         if services.nomad is not None and services.locator is not None:
+            # Started by the knot sync once the spaces are listed (see `_start_nomad_list`).
             self.nomad_list = NomadList(services.nomad, services.locator)
             self.nomad_status = NomadListStatus("connecting")
-            self.run_worker(
-                self._nomad_sync(self.nomad_list),
-                name="nomad-list",
-                group=SESSION,
-                exit_on_error=False,
-            )
         else:
             self.nomad_list = None
             self.nomad_status = NomadListStatus("off")
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
-        self.push_screen(SpacesScreen())
+        if new_screen:
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            self.push_screen(SpacesScreen())
         self.run_worker(self._knot_sync(), name="knot-sync", group=SESSION, exit_on_error=False)
 
     def switch_alias(self, alias: str) -> None:
@@ -180,7 +187,6 @@ class KnotApp(App[int]):
         assert self.services is not None
         sync = SpaceSync(self.services.knot, self.store)
         self._sync = sync
-        self.run_worker(self._server_info(), group=SESSION, exit_on_error=False)
         try:
             self._loaded(await sync.load())
         except KnotUnauthorized as exc:
@@ -188,6 +194,8 @@ class KnotApp(App[int]):
             return
         except KnotError as exc:
             self.report(exc, "loading spaces")
+        self._start_nomad_list()
+        self.run_worker(self._server_info(), group=SESSION, exit_on_error=False)
         async for item in sync.run():
             if isinstance(item, FeedStatus):
                 self.feed_status = item
@@ -202,6 +210,14 @@ class KnotApp(App[int]):
                     self._signed_out(item.error.message)
                     return
                 self.report(item.error, "refreshing a space")
+
+    def _start_nomad_list(self) -> None:
+        """Watch Nomad's jobs once knot's list is on screen (its first request imports python-nomad,
+        ~80 ms of CPU that would otherwise delay the list)."""
+        if self.nomad_list is not None:
+            self.run_worker(
+                self._nomad_sync(self.nomad_list), name="nomad-list", group=SESSION, exit_on_error=False
+            )
 
     async def _server_info(self) -> None:
         """The wildcard domain (VNC and web-port links); older servers lack the endpoint."""

@@ -12,7 +12,7 @@ DEMO_SSH_PASSWORD = "demo"  # noqa: S105 - documented in the README for --demo
 DEMO_TIME_SCALE = 0.5
 
 
-def launch(settings: Settings, *, demo: bool) -> int:
+def launch(settings: Settings, *, demo: bool, all_users: bool = False) -> int:
     from knot_tui.ui.app import KnotApp
 
     sim = None
@@ -35,7 +35,7 @@ def launch(settings: Settings, *, demo: bool) -> int:
             nomad=NomadSettings(addr=simulator.nomad_url, token=simulator.seeded.nomad_management),
             consul=ConsulSettings(addr=simulator.consul_url, token=simulator.seeded.consul_token),
         )
-    app = KnotApp(settings)
+    app = KnotApp(settings, all_users=all_users)
     try:
         app.run()
     finally:

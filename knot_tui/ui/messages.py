@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from knot_tui.knot.errors import KnotError
-from knot_tui.monitor import MonitorItem
 from knot_tui.state import Change, FeedStatus
+
+if TYPE_CHECKING:
+    from knot_tui.monitor import MonitorItem
 
 
 class SpacesChanged(Message):

@@ -19,6 +19,14 @@ from .helpers import RecordingApp, ready, rows
 SIZE = (120, 45)
 
 
+async def _sign_in(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Click Sign in once the button takes clicks again (a Button ignores clicks for 0.2 s
+    after a press, while it shows as active)."""
+    button = pilot.app.screen.query_one("#sign-in")
+    await pilot.app.wait_until(lambda: not button.has_class("-active"), timeout=5)
+    await pilot.click("#sign-in")
+
+
 async def _type(pilot, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.click(selector)
     await pilot.press(*text) if text else None
@@ -34,20 +42,20 @@ async def test_no_configuration_opens_login_with_a_demo_hint(sim: Simulator, iso
         await _type(pilot, "#server", sim.knot_url)
         await _type(pilot, "#email", "not-an-email")
         await _type(pilot, "#password", "short")
-        await pilot.click("#sign-in")
+        await _sign_in(pilot)
         assert "email address" in str(app.screen.query_one("#login-error").render())
         app.screen.query_one("#email").value = "alice@knot.test"
-        await pilot.click("#sign-in")
+        await _sign_in(pilot)
         assert "at least 8" in str(app.screen.query_one("#login-error").render())
         app.screen.query_one("#password").value = "wrong-password"
-        await pilot.click("#sign-in")
+        await _sign_in(pilot)
         await app.wait_until(
             lambda: (
                 "invalid email, password or TOTP code" in str(app.screen.query_one("#login-error").render())
             )
         )
         app.screen.query_one("#password").value = sim.demo_password
-        await pilot.click("#sign-in")
+        await _sign_in(pilot)
         await app.wait_until(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.click("#confirm")  # save, like knot connect
         await app.wait_until(lambda: isinstance(app.screen, SpacesScreen) and app.loaded)
@@ -86,10 +94,10 @@ async def test_totp_is_asked_for_when_the_server_uses_it(sim: Simulator) -> None
         )
         await _type(pilot, "#email", "alice@knot.test")
         await _type(pilot, "#password", sim.demo_password)
-        await pilot.click("#sign-in")
+        await _sign_in(pilot)
         assert "6 digits" in str(app.screen.query_one("#login-error").render())
         await _type(pilot, "#totp", code_at("JBSWY3DPEHPK3PXP", sim.world.clock.now()))
-        await pilot.click("#sign-in")
+        await _sign_in(pilot)
         await app.wait_until(
             lambda: isinstance(app.screen, SpacesScreen) and app.loaded
         )  # demo: no save prompt

@@ -23,7 +23,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from knot_tui import monitor as panes
 from knot_tui.diagnose import STALE_PING, stale_ping_check
@@ -45,6 +45,7 @@ from knot_tui.ui.panes.health_pane import HealthPane
 from knot_tui.ui.panes.job_pane import JobPane
 from knot_tui.ui.panes.knot_pane import KnotPane, knot_table
 from knot_tui.ui.panes.volume_pane import VolumePane
+from knot_tui.ui.widgets.key_bar import KeyBar
 from knot_tui.ui.widgets.pane import LIVE, POLLED
 from knot_tui.ui.widgets.status_bar import StatusBar
 
@@ -153,7 +154,7 @@ class DetailsScreen(Screen[None]):
                     yield VolumePane()
                     yield EventsPane()
         yield StatusBar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.space = self.knot_app.store.spaces.get(self.space_id)

@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from knot_tui import browser
 from knot_tui.knot.links import Link
 from knot_tui.text import plain
+from knot_tui.ui.widgets.key_bar import KeyBar
 
 
 class LinksScreen(ModalScreen[None]):
@@ -45,7 +46,7 @@ class LinksScreen(ModalScreen[None]):
                 ),
                 id="dialog-message",
             )
-        yield Footer()
+        yield KeyBar()
 
     def _link(self) -> Link | None:
         index = self.query_one("#links", OptionList).highlighted

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from knot_tui.config import ConfigError, save_connection
 from knot_tui.knot.client import KnotClient
@@ -20,6 +20,7 @@ from knot_tui.knot.connection import Connection, check_token, normalize_server
 from knot_tui.knot.errors import KnotError
 from knot_tui.text import plain
 from knot_tui.ui.screens.confirm import ConfirmScreen
+from knot_tui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from knot_tui.ui.app import KnotApp
@@ -70,7 +71,7 @@ class LoginScreen(Screen[None]):
             yield Static("", id="login-error")
             if not self.knot_app.settings.server:
                 yield Static(DEMO_HINT, id="login-hint", markup=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#totp-label").display = False

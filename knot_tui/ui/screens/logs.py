@@ -22,7 +22,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Label
+from textual.widgets import ContentSwitcher, Input, Label
 
 from knot_tui.knot.models import Space, SpaceState, Template, User
 from knot_tui.logs.sources import SourceItem, SourceLines, agent_log, batched, task_log
@@ -30,6 +30,7 @@ from knot_tui.logs.targets import TaskTarget, task_targets
 from knot_tui.nomad.errors import NomadError
 from knot_tui.text import plain
 from knot_tui.ui.messages import SpacesChanged
+from knot_tui.ui.widgets.key_bar import KeyBar
 from knot_tui.ui.widgets.log_lines import LogLines
 from knot_tui.ui.widgets.status_bar import StatusBar
 from knot_tui.ui.widgets.text_line import TextLine
@@ -153,7 +154,7 @@ class LogsScreen(Screen[None]):
             yield Label("", id="logs-input-label")
             yield Input(id="logs-input")
         yield StatusBar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#logs-input-row").display = False

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from knot_tui.knot.errors import KnotBadRequest, KnotError
@@ -25,6 +25,7 @@ from knot_tui.knot.models import (
 )
 from knot_tui.templates import UBUNTU_DESKTOP_NAME
 from knot_tui.text import plain
+from knot_tui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from knot_tui.ui.app import KnotApp
@@ -83,7 +84,7 @@ class NewSpaceScreen(Screen[None]):
                     yield Button("Create", id="create", variant="primary")
                     yield Button("Cancel", id="cancel")
                 yield Static("", id="form-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         me = self.knot_app.store.me

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from knot_tui import monitor as panes
 from knot_tui.diagnose import STALE_PING, allocation_failure, stale_ping_check
@@ -31,6 +31,7 @@ from knot_tui.nomad.locator import JobNotFound
 from knot_tui.nomad.models import Allocation, ConsulCheck, Deployment, Job
 from knot_tui.text import plain
 from knot_tui.ui.messages import MonitorUpdate, SpacesChanged
+from knot_tui.ui.widgets.key_bar import KeyBar
 from knot_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class ProgressScreen(Screen[None]):
             yield Label("Events", id="progress-events-title")
             yield Static("", id="progress-events")
         yield StatusBar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.render_steps()

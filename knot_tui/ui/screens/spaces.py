@@ -10,13 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from knot_tui.knot.models import Space
 from knot_tui.text import plain, shorten
 from knot_tui.ui import spaces_view as view
 from knot_tui.ui.lifecycle import can_see_everyone
 from knot_tui.ui.messages import SpacesChanged
+from knot_tui.ui.widgets.key_bar import KeyBar
 from knot_tui.ui.widgets.status_bar import StatusBar
 from knot_tui.ui.widgets.virtual_table import VirtualTable
 
@@ -131,7 +132,7 @@ class SpacesScreen(Screen[None]):
             id="spaces-filter",
         )
         yield StatusBar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.options = replace(self.options, all_users=self.knot_app.store.all_users)

@@ -43,6 +43,7 @@ class StatusBar(Static):
         app = cast("KnotApp", self.app)
         self.watch(app, "feed_status", self._changed, init=False)
         self.watch(app, "last_error", self._changed, init=False)
+        self.watch(app, "nomad_status", self._changed, init=False)
         self.watch(app, "identity", self._changed, init=True)
 
     def _changed(self, _value: object = None) -> None:

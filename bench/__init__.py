@@ -1,0 +1,1 @@
+"""knot-tui benchmarks: `python -m bench` (see bench/README.md)."""

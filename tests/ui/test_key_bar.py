@@ -1,0 +1,53 @@
+"""The one-line key bar: the screen's active bindings, the keymap, clicks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual.widgets import Input
+
+from knot_tui.sim import Simulator
+from knot_tui.ui.widgets.key_bar import KeyBar
+
+from .helpers import RecordingApp, ready, settings_for
+
+SIZE = (160, 40)
+
+
+def _bar(app: RecordingApp) -> tuple[KeyBar, str]:
+    bar = app.screen.query_one(KeyBar)
+    rendered = bar.render()
+    assert isinstance(rendered, Text)
+    return bar, rendered.plain
+
+
+async def test_shows_the_screens_keys_and_the_palette_on_the_right(sim: Simulator) -> None:
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE):
+        await ready(app)
+        _bar_widget, text = _bar(app)
+        assert text.startswith(" n New  u Start ")
+        assert " / Filter " in text and " ? Help " in text
+        assert text.rstrip().endswith("^p Palette") and len(text) == SIZE[0]
+
+
+async def test_a_click_on_a_key_presses_it(sim: Simulator) -> None:
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        _bar_widget, text = _bar(app)
+        x = text.index(" / Filter ") + 1
+        await pilot.click(KeyBar, offset=(x, 0))
+        box = app.screen.query_one("#spaces-filter", Input)
+        await app.wait_until(lambda: box.display and box.has_focus)
+
+
+async def test_keymap_overrides_show_in_the_bar(sim: Simulator) -> None:
+    settings = replace(settings_for(sim, "alice"), keymap={"spaces.filter": "slash,ctrl+f"})
+    app = RecordingApp(settings)
+    async with app.run_test(size=SIZE):
+        await ready(app)
+        _bar_widget, text = _bar(app)
+        assert " / Filter " in text or " ^f Filter " in text
+        assert text.count("Filter") == 1  # one entry per action
