@@ -13,6 +13,7 @@ import re
 import signal
 import struct
 import subprocess
+import sys
 import termios
 import threading
 import time
@@ -20,6 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyte
+
+from bench.pty_tap import HEADER
 
 #: Bytes for the keys the benchmarks press.
 KEYS = {
@@ -53,11 +56,15 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         self._cond = threading.Condition()
         self._pending: list[tuple[float, bytes]] = []
+        #: How many of `_pending` `wait_for_bytes` has looked at, and the bytes it keeps to
+        #: find a needle split across chunks.
+        self._scanned = 0
+        self._tail = b""
         self._closed = False
         self.bytes_read = 0
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        self.started = time.perf_counter()
+        self.started = time.monotonic()
         self.process = subprocess.Popen(
             list(argv),
             stdin=slave,
@@ -70,6 +77,14 @@ class Terminal:
         )
         os.close(slave)
         self._fd = master
+        # Arrival times are stamped by a helper process (bench/pty_tap.py): this process is
+        # busy emulating the terminal, and a thread here would wait for the GIL to stamp.
+        self._tap = subprocess.Popen(
+            [sys.executable, "-m", "bench.pty_tap", str(master)],
+            stdout=subprocess.PIPE,
+            pass_fds=(master,),
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
         self._reader.start()
         #: Arrival time of the chunk last fed to the screen.
@@ -80,19 +95,21 @@ class Terminal:
         return self.process.pid
 
     def _read(self) -> None:
+        assert self._tap.stdout is not None
+        pipe = self._tap.stdout
         while True:
-            try:
-                chunk = os.read(self._fd, 1 << 16)
-            except OSError:
-                chunk = b""
-            now = time.perf_counter()
+            header = pipe.read(HEADER.size)
+            chunk = b""
+            if len(header) == HEADER.size:
+                stamp, size = HEADER.unpack(header)
+                chunk = pipe.read(size)
             with self._cond:
                 if not chunk:
                     self._closed = True
                     self._cond.notify_all()
                     return
                 self.bytes_read += len(chunk)
-                self._pending.append((now, chunk))
+                self._pending.append((stamp, chunk))
                 self._cond.notify_all()
 
     def _feed(self) -> bool:
@@ -100,6 +117,7 @@ class Terminal:
         if not self._pending:
             return False
         pending, self._pending = self._pending, []
+        self._scanned = 0
         for stamp, chunk in pending:
             self.stream.feed(chunk)
             self.fed_at = stamp
@@ -117,21 +135,44 @@ class Terminal:
         after which the screen matched, not of the wakeup.
         """
         check = _checker(test)
-        deadline = time.perf_counter() + timeout
+        deadline = time.monotonic() + timeout
         with self._cond:
             while True:
                 if check("\n".join(self.screen.display)):
                     return self.fed_at
                 if self._pending:
                     stamp, chunk = self._pending.pop(0)
+                    self._scanned = max(0, self._scanned - 1)
                     self.stream.feed(chunk)
                     self.fed_at = stamp
                     continue
                 if self._closed:
                     raise Timeout(f"the program ended before the screen showed {test!r}")
-                left = deadline - time.perf_counter()
+                left = deadline - time.monotonic()
                 if left <= 0:
                     raise Timeout(f"the screen did not show {test!r} in {timeout} s")
+                self._cond.wait(left)
+
+    def wait_for_bytes(self, needle: bytes, timeout: float = 30.0) -> float:
+        """Wait until `needle` arrives in the raw output (after the last `press`); return when.
+
+        Cheaper than `wait_for` (no terminal emulation on the way), for texts the app draws
+        in one run, such as a title; later `wait_for` calls still see every byte.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for stamp, chunk in self._pending[self._scanned :]:
+                    self._tail = (self._tail + chunk)[-(len(needle) + len(chunk)) :]
+                    self._scanned += 1
+                    if needle in self._tail:
+                        self._tail = b""
+                        return stamp
+                if self._closed:
+                    raise Timeout(f"the program ended before it wrote {needle!r}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Timeout(f"the program did not write {needle!r} in {timeout} s")
                 self._cond.wait(left)
 
     def drain(self) -> None:
@@ -143,7 +184,8 @@ class Terminal:
         """Write the keys; return the time just before the write."""
         data = b"".join(KEYS.get(k, k.encode()) for k in keys)
         self.drain()
-        now = time.perf_counter()
+        self._tail = b""
+        now = time.monotonic()
         os.write(self._fd, data)
         return now
 
@@ -160,9 +202,11 @@ class Terminal:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        self._reader.join(2)
         with contextlib.suppress(OSError):
             os.close(self._fd)
+        self._tap.kill()
+        self._tap.wait()
+        self._reader.join(2)
 
     def __enter__(self) -> Terminal:
         return self

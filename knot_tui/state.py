@@ -49,6 +49,8 @@ class SpaceStore:
     spaces: dict[str, Space] = field(default_factory=dict)
     #: True when the store holds every user's spaces (the ops view), not just the caller's.
     all_users: bool = False
+    #: Moves on every change to `spaces` (views cache their sorted order against it).
+    version: int = 0
 
     @property
     def can_manage_spaces(self) -> bool:
@@ -61,6 +63,7 @@ class SpaceStore:
         new = {s.space_id: s for s in spaces if s.space_id}
         old = self.spaces
         self.spaces = new
+        self.version += 1
         return Change(
             added=frozenset(new.keys() - old.keys()),
             updated=frozenset(k for k in new.keys() & old.keys() if new[k] != old[k]),
@@ -75,12 +78,14 @@ class SpaceStore:
         if old == space:
             return Change()
         self.spaces[space.space_id] = space
+        self.version += 1
         ident = frozenset({space.space_id})
         return Change(updated=ident) if old is not None else Change(added=ident)
 
     def remove(self, space_id: str) -> Change:
         if self.spaces.pop(space_id, None) is None:
             return Change()
+        self.version += 1
         return Change(removed=frozenset({space_id}))
 
     def relevant(self, space_id: str, user_id: str, shared_with: Iterable[str] = ()) -> bool:

@@ -21,6 +21,10 @@ class SpacesChanged(Message):
         self.change = change
 
 
+class NomadChanged(Message):
+    """Nomad's job list changed (allocation summaries of some spaces' jobs)."""
+
+
 class FeedStateChanged(Message):
     def __init__(self, status: FeedStatus) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from rich.text import Text
 from knot_tui.knot.models import Space, SpaceState
 from knot_tui.nomad.summary import AllocSummary
 from knot_tui.ui import format as fmt
-from knot_tui.ui.widgets.virtual_table import Column, Row
+from knot_tui.ui.widgets.virtual_table import GROUP_PREFIX, Column, Row
 
 STARTING_TOO_LONG = 120.0  # seconds
 
@@ -166,12 +166,67 @@ def _haystack(space: Space) -> str:
     ).lower()
 
 
+#: (search text, space, row): what the list filters, in display order.
+Entry = tuple[str, Space, Row]
+
+
+class EntryCache:
+    """Each space's lower-cased search text and its row, made once per space object (knot's
+    updates replace the object), so a keystroke costs one substring test per space."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, Entry] = {}
+
+    def entry(self, space: Space) -> Entry:
+        hit = self._entries.get(space.space_id)
+        if hit is not None and hit[1] is space:
+            return hit
+        row = hit[2] if hit is not None else Row(space.space_id)
+        entry = (_haystack(space), space, row)
+        self._entries[space.space_id] = entry
+        return entry
+
+    def entries(self, spaces: Iterable[Space]) -> list[Entry]:
+        entry = self.entry
+        return [entry(s) for s in spaces]
+
+    def forget_missing(self, keep: Iterable[str]) -> None:
+        for key in self._entries.keys() - set(keep):
+            del self._entries[key]
+
+
+#: Sorts that do not depend on Nomad's state (their order can be kept between keystrokes).
+STABLE_SORTS = frozenset({"name", "state", "uptime", "template", "user"})
+
+
 def filter_terms(query: str) -> tuple[list[str], list[str]]:
     """Words that must all match, and `!words` that must not (k9s style)."""
     words = query.lower().split()
     return [w for w in words if not w.startswith("!")], [
         w[1:] for w in words if w.startswith("!") and len(w) > 1
     ]
+
+
+def narrows(old: str, new: str) -> bool:
+    """Does every space matching `new` also match `old`? Then `new` can filter `old`'s result.
+
+    True when `new` only extends `old`: more letters on an included word, or more words. Not
+    when it lengthens an excluded word (`!st` -> `!sto` excludes fewer spaces).
+    """
+    if not new.startswith(old) or not old.strip():
+        return False
+    last = old.split()[-1] if not old[-1].isspace() else ""
+    return not last.startswith("!")
+
+
+def filter_entries(entries: list[Entry], query: str) -> list[Entry]:
+    include, exclude = filter_terms(query)
+    if not include and not exclude:
+        return entries
+    if len(include) == 1 and not exclude:
+        word = include[0]
+        return [e for e in entries if word in e[0]]
+    return [e for e in entries if all(w in e[0] for w in include) and not any(w in e[0] for w in exclude)]
 
 
 def matches(space: Space, include: list[str], exclude: list[str]) -> bool:
@@ -235,21 +290,31 @@ def group_of(group: str, space: Space, nomad: NomadLookup) -> str:
 
 
 def build_rows(
-    spaces: Iterable[Space], options: ViewOptions, *, now: datetime, nomad: NomadLookup
+    spaces: Iterable[Space],
+    options: ViewOptions,
+    *,
+    now: datetime,
+    nomad: NomadLookup,
+    cache: EntryCache | None = None,
 ) -> list[Row]:
-    include, exclude = filter_terms(options.query)
-    chosen = [s for s in spaces if (not include and not exclude) or matches(s, include, exclude)]
+    """The table's rows: filtered, sorted, grouped."""
+    cache = cache or EntryCache()
+    entries = sorted(cache.entries(spaces), key=lambda e: sort_key(options.sort, now, nomad)(e[1]))
+    return rows_of(filter_entries(entries, options.query), options, now=now, nomad=nomad)
+
+
+def rows_of(entries: list[Entry], options: ViewOptions, *, now: datetime, nomad: NomadLookup) -> list[Row]:
+    """Rows of already filtered and sorted entries: the attention filter, then groups."""
     if options.attention:
-        chosen = [s for s in chosen if attention_reasons(s, nomad(s), now)]
-    chosen.sort(key=sort_key(options.sort, now, nomad))
+        entries = [e for e in entries if attention_reasons(e[1], nomad(e[1]), now)]
     if not options.group:
-        return [Row(s.space_id) for s in chosen]
-    groups: dict[str, list[Space]] = {}
-    for space in chosen:
-        groups.setdefault(group_of(options.group, space, nomad), []).append(space)
+        return [e[2] for e in entries]
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(group_of(options.group, entry[1], nomad), []).append(entry)
     rows: list[Row] = []
     for label in sorted(groups, key=lambda g: (g == "?", g)):
         members = groups[label]
-        rows.append(Row(f"group:{label}", group=True, label=f"{label} ({len(members)})"))
-        rows += [Row(s.space_id) for s in members]
+        rows.append(Row(f"{GROUP_PREFIX}{label}", group=True, label=f"{label} ({len(members)})"))
+        rows += [e[2] for e in members]
     return rows

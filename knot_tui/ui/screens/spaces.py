@@ -10,15 +10,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from knot_tui.knot.models import Space
 from knot_tui.text import plain, shorten
 from knot_tui.ui import spaces_view as view
 from knot_tui.ui.lifecycle import can_see_everyone
-from knot_tui.ui.messages import SpacesChanged
+from knot_tui.ui.messages import NomadChanged, SpacesChanged
+from knot_tui.ui.widgets.filter_input import FilterInput
 from knot_tui.ui.widgets.key_bar import KeyBar
 from knot_tui.ui.widgets.status_bar import StatusBar
+from knot_tui.ui.widgets.text_line import TextLine
 from knot_tui.ui.widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
@@ -113,6 +115,11 @@ class SpacesScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.options = view.ViewOptions()
+        self._entries = view.EntryCache()
+        self._order: list[view.Entry] = []
+        self._order_key: tuple[int, int, str] | None = None
+        #: The last filter: (query, its result), for narrowing as the user types.
+        self._filtered: tuple[str, list[view.Entry]] | None = None
 
     # ---- composition -----------------------------------------------------------------
 
@@ -125,9 +132,9 @@ class SpacesScreen(Screen[None]):
         return self.query_one("#spaces-table", VirtualTable)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="spaces-title")
+        yield TextLine(id="spaces-title")
         yield VirtualTable(self._cell, id="spaces-table")
-        yield Input(
+        yield FilterInput(
             placeholder="filter: words match name, user, template, zone, state; !word excludes",
             id="spaces-filter",
         )
@@ -162,12 +169,39 @@ class SpacesScreen(Screen[None]):
             marked=key in self.table.marked,
         )
 
+    def _ordered(self) -> list[view.Entry]:
+        """The store's spaces in the current sort order, cached until the store or the sort
+        changes (Nomad-dependent sorts are redone each time)."""
+        app = self.knot_app
+        store = app.store
+        key = (id(store), store.version, self.options.sort)
+        if self._order_key != key or self.options.sort not in view.STABLE_SORTS:
+            by = view.sort_key(self.options.sort, app.now(), app.nomad_summary)
+            self._order = sorted(self._entries.entries(store.spaces.values()), key=lambda e: by(e[1]))
+            self._order_key = key
+            self._entries.forget_missing(store.spaces)
+            self._filtered = None
+        return self._order
+
+    def _filter(self, entries: list[view.Entry]) -> list[view.Entry]:
+        """Filter by the query, starting from the last result when the query only narrows it
+        (typing one more letter tests only the spaces still shown)."""
+        query = self.options.query
+        last = self._filtered
+        if last is not None and last[0] == query:
+            return last[1]
+        source = last[1] if last is not None and view.narrows(last[0], query) else entries
+        result = view.filter_entries(source, query)
+        self._filtered = (query, result)
+        return result
+
     def rebuild(self) -> None:
         app = self.knot_app
-        rows = view.build_rows(
-            app.store.spaces.values(), self.options, now=app.now(), nomad=app.nomad_summary
+        rows = view.rows_of(
+            self._filter(self._ordered()), self.options, now=app.now(), nomad=app.nomad_summary
         )
-        self.table.marked &= set(app.store.spaces)
+        if self.table.marked:
+            self.table.marked &= app.store.spaces.keys()
         self.table.set_rows(rows)
         if not app.loaded:
             self.table.empty_text = "Loading spaces…"
@@ -202,18 +236,30 @@ class SpacesScreen(Screen[None]):
             title.append(" · needs attention", style="bold red")
         if self.table.marked:
             title.append(f" · {len(self.table.marked)} marked", style="bold yellow")
-        self.query_one("#spaces-title", Static).update(title)
+        self.query_one("#spaces-title", TextLine).update(title)
 
     def on_spaces_changed(self, message: SpacesChanged) -> None:
         change = message.change
         if self.options.all_users != self.knot_app.store.all_users:
             self.options = replace(self.options, all_users=self.knot_app.store.all_users)
             self.table.set_columns(view.columns(self.options.all_users))
+        if change.full:
+            self.table.forget_all()
+        else:
+            self.table.forget(change.updated)
         if change.full or change.added or change.removed or self._order_may_change():
             self.rebuild()
         else:
             self.table.refresh_keys(change.updated)
             self.update_title()
+
+    def on_nomad_changed(self, message: NomadChanged) -> None:
+        """Nomad's job list moved: redraw the visible rows, or rebuild when Nomad's state
+        decides the order or the selection (health sort or group, the attention filter)."""
+        if self.options.sort == "health" or self.options.group == "health" or self.options.attention:
+            self.rebuild()
+        else:
+            self.table.refresh_all()
 
     def _order_may_change(self) -> bool:
         """With these options an update can move rows (so the view must be rebuilt)."""
@@ -344,6 +390,9 @@ class SpacesScreen(Screen[None]):
     def filter_changed(self, event: Input.Changed) -> None:
         self.options = replace(self.options, query=event.value)
         self.rebuild()
+        # Repaint the screen in the frame that shows the typed letter: left to themselves,
+        # the table and title reach the screen after the box and miss that frame (~30 ms).
+        self.refresh()
 
     @on(Input.Submitted, "#spaces-filter")
     def filter_done(self, event: Input.Submitted) -> None:

@@ -37,7 +37,11 @@ class Column:
     align: str = "left"
 
 
-@dataclass(frozen=True)
+#: Keys of group heading rows start with this.
+GROUP_PREFIX = "group:"
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """An entry of the view: a data row, or a group heading (`group=True`)."""
 
@@ -121,7 +125,8 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @property
     def row_count(self) -> int:
-        return sum(1 for r in self._rows if not r.group)
+        """Data rows (group headings not counted)."""
+        return len(self._index)
 
     def set_columns(self, columns: list[Column]) -> None:
         self._columns = list(columns)
@@ -134,8 +139,12 @@ class VirtualTable(ScrollView, can_focus=True):
         current = keep if keep is not None else self.cursor_key
         self._rows = rows
         self._index = {row.key: i for i, row in enumerate(rows) if not row.group}
-        self._cache.clear()
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        # Drawn lines are cached per key, not per position, so they survive a new filter or
+        # sort; only group headings (their labels carry counts) are drawn again. Callers
+        # `forget` the keys whose data changed.
+        for key in [k for k in self._cache if k.startswith(GROUP_PREFIX)]:
+            del self._cache[key]
+        self._set_virtual_height(len(rows) + 1)
         target = self._index.get(current or "", None)
         if target is None:
             target = min(self.cursor, max(0, len(rows) - 1))
@@ -152,6 +161,30 @@ class VirtualTable(ScrollView, can_focus=True):
             index = self._index.get(key)
             if index is not None and first <= index < first + height:
                 self.refresh_line(index - first + 1)
+
+    def _set_virtual_height(self, height: int) -> None:
+        """Change the scrollable height without a layout of the whole screen when the
+        scrollbar neither appears nor goes (a layout redraws every widget: on a 10,000-row
+        filter, each keystroke then cost a full-screen repaint)."""
+        size = Size(self.size.width, height)
+        old = self.virtual_size
+        if size == old:
+            return
+        view = self.size.height
+        if (old.height > view) != (height > view) or old.width != size.width:
+            self.virtual_size = size  # the scrollbar comes or goes: lay out again
+            return
+        self.set_reactive(VirtualTable.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
+
+    def forget(self, keys: set[str] | frozenset[str]) -> None:
+        """These rows' data changed: draw them again when next shown."""
+        for key in keys:
+            self._cache.pop(key, None)
+
+    def forget_all(self) -> None:
+        self._cache.clear()
 
     def refresh_all(self) -> None:
         self._cache.clear()
