@@ -22,11 +22,13 @@ from knot_tui.sim.nomad_objects import TaskEvent
 from knot_tui.sim.world import SimSpace
 
 
-def _space(sim: Simulator, name: str) -> SimSpace:
-    for space in sim.world.live_spaces():
-        if space.name == name:
+def _space(sim: Simulator, name: str, owner: str = "admin") -> SimSpace:
+    user = sim.world.user_by_username(owner)
+    if user is not None:
+        space = sim.world.space_by_name(user.user_id, name)
+        if space is not None:
             return space
-    raise web.HTTPNotFound(text=f"no space {name}")
+    raise web.HTTPNotFound(text=f"{owner} has no space {name}")
 
 
 def _running_alloc(sim: Simulator, space: SimSpace) -> Any:

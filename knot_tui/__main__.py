@@ -1,5 +1,5 @@
 """`python -m knot_tui` runs the same entry point as the `knot-tui` script."""
 
-from knot_tui.cli import main
+from knot_tui.cli import entry
 
-raise SystemExit(main())
+entry()

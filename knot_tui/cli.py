@@ -336,5 +336,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+def entry() -> None:
+    """The `knot-tui` script: `main`, then exit at once.
+
+    Nomad blocking queries hold worker threads for up to their `wait` (a minute), and Python
+    joins every worker thread before it exits: quitting would hang until the last long-poll
+    returns. Nothing is left to do once `main` has returned, so flush and leave.
+    """
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    entry()

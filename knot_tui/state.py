@@ -9,6 +9,7 @@ refetch after every reconnect.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -132,6 +133,10 @@ class SyncError:
 SyncItem = FeedStatus | StoreUpdate | SyncError
 
 
+#: How long the first load waits for the event feed to connect (seconds).
+SUBSCRIBE_WAIT = 2.0
+
+
 class SpaceSync:
     """Keeps a `SpaceStore` in step with the server; iterate `run()` for what happened."""
 
@@ -154,6 +159,10 @@ class SpaceSync:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._out: asyncio.Queue[SyncItem] = asyncio.Queue()
         self._concurrency = concurrency
+        #: The feed is connected (or failing): the snapshot may be read without a gap.
+        self._subscribed = asyncio.Event()
+        #: The snapshot is in the store: refetches may apply on top of it.
+        self._snapshot = asyncio.Event()
 
     async def load(self) -> Change:
         """whoami, permissions, then the spaces this view shows."""
@@ -189,6 +198,7 @@ class SpaceSync:
             self._queue.put_nowait(space_id)
 
     async def _refetcher(self) -> None:
+        await self._snapshot.wait()
         while True:
             space_id = await self._queue.get()
             self._pending.discard(space_id)
@@ -203,6 +213,8 @@ class SpaceSync:
     async def _follow(self) -> None:
         await self._out.put(FeedStatus("connecting"))
         async for item in self._feed(self.client):
+            if not isinstance(item, SpaceChanged | SpaceDeleted):
+                self._subscribed.set()
             if isinstance(item, FeedConnected):
                 await self._out.put(FeedStatus("live"))
                 if item.reconnect:
@@ -222,11 +234,26 @@ class SpaceSync:
                 # knot also sends space:deleted for a space it just created: ask, don't assume.
                 self.request(item.space_id)
 
-    async def run(self) -> AsyncIterator[SyncItem]:
-        """Follow the feed and yield status, store updates and errors until auth fails."""
+    async def run(self, *, initial_load: bool = True) -> AsyncIterator[SyncItem]:
+        """Follow the feed and yield status, store updates and errors until auth fails.
+
+        With `initial_load`, the snapshot is read once the feed is connected (or has failed,
+        or `SUBSCRIBE_WAIT` passed): subscribe first, then read, so no event falls between
+        the two. Events arriving meanwhile are refetched on top of the snapshot.
+        """
         workers = [asyncio.ensure_future(self._refetcher()) for _ in range(self._concurrency)]
         follower = asyncio.ensure_future(self._follow())
         try:
+            if initial_load:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_WAIT)
+                while not self._out.empty():
+                    yield self._out.get_nowait()
+                try:
+                    yield StoreUpdate(await self.load())
+                except KnotError as exc:
+                    yield SyncError(exc)
+            self._snapshot.set()
             while True:
                 getter = asyncio.ensure_future(self._out.get())
                 done, _ = await asyncio.wait({getter, follower}, return_when=asyncio.FIRST_COMPLETED)

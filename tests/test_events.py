@@ -123,8 +123,8 @@ def test_backoff_doubles_to_the_cap() -> None:
     assert backoff.next() <= 1.0
 
 
-async def _updates(sync: SpaceSync) -> AsyncIterator[StoreUpdate | FeedStatus]:
-    async for item in sync.run():
+async def _updates(sync: SpaceSync, *, initial_load: bool = True) -> AsyncIterator[StoreUpdate | FeedStatus]:
+    async for item in sync.run(initial_load=initial_load):
         if isinstance(item, StoreUpdate | FeedStatus):
             yield item
 
@@ -134,7 +134,7 @@ async def test_sync_refetches_one_space_per_event(alice: KnotClient, sim: Simula
     sync = SpaceSync(alice, store, feed=lambda c: event_feed(c, backoff=FAST_BACKOFF))
     loaded = await sync.load()
     assert loaded.full and {s.name for s in store.spaces.values()} >= {"desk", "scratch"}
-    updates = _updates(sync)
+    updates = _updates(sync, initial_load=False)
     assert await next_of(updates, FeedStatus) == FeedStatus("connecting")
     await next_of(updates, FeedStatus)  # live
     scratch = next(s for s in store.spaces.values() if s.name == "scratch")
@@ -174,3 +174,26 @@ async def test_admin_view_scope(admin: KnotClient, all_users: bool) -> None:
     await SpaceSync(admin, store).load()
     owners = {s.username for s in store.spaces.values()}
     assert owners == ({"admin", "alice", "bob"} if all_users else {"admin"})
+
+
+async def test_sync_subscribes_before_it_reads_the_snapshot(alice: KnotClient, sim: Simulator) -> None:
+    """No event may fall between the first list and the feed: connect first, then read."""
+    store = SpaceStore()
+    sync = SpaceSync(alice, store, feed=lambda c: event_feed(c, backoff=FAST_BACKOFF))
+    updates = _updates(sync)
+    assert await next_of(updates, FeedStatus) == FeedStatus("connecting")
+    assert await next_of(updates, FeedStatus) == FeedStatus("live")
+    first = await next_of(updates, StoreUpdate)
+    assert first.change.full and {s.name for s in store.spaces.values()} >= {"desk", "scratch"}
+    await updates.aclose()
+
+
+async def test_sync_still_loads_when_the_feed_cannot_connect(alice: KnotClient, sim: Simulator) -> None:
+    async def dead_feed(client: KnotClient):  # type: ignore[no-untyped-def]
+        yield FeedDown("connection refused", 30.0, 1)
+
+    store = SpaceStore()
+    updates = _updates(SpaceSync(alice, store, feed=dead_feed))
+    first = await next_of(updates, StoreUpdate)
+    assert first.change.full and store.spaces
+    await updates.aclose()

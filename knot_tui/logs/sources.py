@@ -196,12 +196,14 @@ async def task_log(
 
 
 async def batched(
-    source: AsyncIterator[SourceItem], window: float = 0.05, limit: int = 5000
+    source: AsyncIterator[SourceItem], window: float = 0.05, limit: int = 1000
 ) -> AsyncIterator[SourceItem]:
     """Merge the lines that arrive within `window` seconds (or up to `limit`) into one item,
     so a burst costs the UI one update, not thousands. States pass through at once, in order."""
     end = object()
-    queue: asyncio.Queue[Any] = asyncio.Queue()
+    queue: asyncio.Queue[Any] = asyncio.Queue(
+        maxsize=64
+    )  # bounded: a slow reader slows the stream, not memory
 
     failure: list[BaseException] = []
 

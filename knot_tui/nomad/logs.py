@@ -14,6 +14,7 @@ import base64
 import binascii
 import codecs
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +70,11 @@ class FrameDecoder:
             try:
                 value, end = self._decoder.raw_decode(buffer, start)
             except json.JSONDecodeError as exc:
-                if exc.pos >= len(buffer) - 1 or _incomplete(buffer, start):
+                if (
+                    exc.pos >= len(buffer) - 1
+                    or exc.msg.startswith("Unterminated string")  # a frame's Data, cut short
+                    or _incomplete(buffer, start)
+                ):
                     pos = start  # wait for the rest of this frame
                     break
                 pos = start + 1  # not a frame: skip this brace
@@ -81,27 +86,34 @@ class FrameDecoder:
         return frames
 
 
+_SPECIAL = re.compile(r'[{}"]')
+
+
 def _incomplete(buffer: str, start: int) -> bool:
-    """True when the text from `start` could still become a JSON object."""
+    """True when the text from `start` could still become a JSON object.
+
+    Strings (a frame's base64 `Data` is ~87 KB of one) are skipped with `str.find`, not read
+    character by character: this runs each time part of a frame arrives.
+    """
     depth = 0
-    in_string = False
-    escaped = False
-    for ch in buffer[start:]:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "{":
+    i = start
+    while (match := _SPECIAL.search(buffer, i)) is not None:
+        ch, i = match.group(), match.end()
+        if ch == "{":
             depth += 1
         elif ch == "}":
             depth -= 1
             if depth == 0:
                 return False
+        else:  # a string: find its closing quote (one not escaped)
+            while True:
+                close = buffer.find('"', i)
+                if close == -1:
+                    return True  # the rest of the string is still coming
+                backslashes = close - i - len(buffer[i:close].rstrip("\\"))
+                i = close + 1
+                if backslashes % 2 == 0:
+                    break
     return True
 
 

@@ -837,11 +837,11 @@ async def events(request: web.Request) -> web.StreamResponse:
             if data == CLOSE:
                 break
             await response.write(b"event: message\ndata: " + data + b"\n\n")
-    except (ConnectionResetError, asyncio.CancelledError):
+    except (ConnectionError, asyncio.CancelledError):
         pass
     finally:
         world.hub.unsubscribe(queue)
-    with contextlib.suppress(ConnectionResetError):
+    with contextlib.suppress(ConnectionError):
         await response.write_eof()
     return response
 
@@ -907,7 +907,7 @@ async def logs_stream(request: web.Request) -> web.StreamResponse:
             if entry is None or ws.closed:
                 break
             await ws.send_str(_log_frame(entry, zone))
-    except (ConnectionResetError, asyncio.CancelledError):
+    except (ConnectionError, asyncio.CancelledError):
         pass
     finally:
         agent.listeners.discard(queue)

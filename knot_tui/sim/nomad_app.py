@@ -369,9 +369,9 @@ async def task_logs(request: web.Request) -> web.StreamResponse:
             if cluster.closed:
                 break
             await asyncio.sleep(LOG_BATCH)
-    except (ConnectionResetError, asyncio.CancelledError):
+    except (ConnectionError, asyncio.CancelledError):
         return response
-    with contextlib.suppress(ConnectionResetError):
+    with contextlib.suppress(ConnectionError):
         await response.write_eof()
     return response
 
@@ -433,7 +433,7 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     if not allowed:
         # Nomad 2.x hijacks the connection and writes 200 before the ACL check.
-        with contextlib.suppress(ConnectionResetError):
+        with contextlib.suppress(ConnectionError):
             await response.write_eof()
         return response
 
@@ -479,9 +479,9 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
                     shown = visible(batch)
                     if shown:
                         await response.write(json.dumps(shown).encode() + b"\n")
-    except (ConnectionResetError, asyncio.CancelledError):
+    except (ConnectionError, asyncio.CancelledError):
         return response
-    with contextlib.suppress(ConnectionResetError):
+    with contextlib.suppress(ConnectionError):
         await response.write_eof()
     return response
 

@@ -188,16 +188,16 @@ class KnotApp(App[int]):
         assert self.services is not None
         sync = SpaceSync(self.services.knot, self.store)
         self._sync = sync
-        try:
-            self._loaded(await sync.load())
-        except KnotUnauthorized as exc:
-            self._signed_out(exc.message)
-            return
-        except KnotError as exc:
-            self.report(exc, "loading spaces")
-        self._start_nomad_list()
-        self.run_worker(self._server_info(), group=SESSION, exit_on_error=False)
+        first = True
         async for item in sync.run():
+            if first and isinstance(item, StoreUpdate | SyncError):
+                # The first snapshot (or its failure): now the rest may start.
+                first = False
+                self._start_nomad_list()
+                self.run_worker(self._server_info(), group=SESSION, exit_on_error=False)
+                if isinstance(item, SyncError) and not isinstance(item.error, KnotUnauthorized):
+                    self.report(item.error, "loading spaces")
+                    continue
             if isinstance(item, FeedStatus):
                 self.feed_status = item
                 self.broadcast(lambda item=item: FeedStateChanged(item))

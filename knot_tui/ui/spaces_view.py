@@ -186,6 +186,11 @@ class EntryCache:
         self._entries[space.space_id] = entry
         return entry
 
+    def last(self, key: str) -> Space | None:
+        """The space object the cached entry was made from (None: never seen)."""
+        hit = self._entries.get(key)
+        return hit[1] if hit is not None else None
+
     def entries(self, spaces: Iterable[Space]) -> list[Entry]:
         entry = self.entry
         return [entry(s) for s in spaces]

@@ -45,6 +45,19 @@ async def test_a_simulator_event_changes_a_row_without_a_keypress(sim: Simulator
         await app.wait_until(lambda: cell(app, scratch, "nomad") in ("◐ pending", "● running"))
 
 
+async def test_a_renamed_space_moves_to_its_place_in_the_name_order(sim: Simulator) -> None:
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE):
+        await ready(app)
+        scratch = space_id(sim, "alice", "scratch")
+        assert rows(app)[-1] == "scratch"
+        space = sim.world.spaces[scratch]
+        space.name = "aaa-renamed"  # as knot's update handler does, then its event
+        sim.world.space_changed(space)
+        await app.wait_until(lambda: rows(app)[0] == "aaa-renamed")
+        assert "scratch" not in rows(app)
+
+
 async def test_u_starts_with_pending_feedback_then_the_real_state(sim: Simulator) -> None:
     app = RecordingApp(settings_for(sim, "alice"))
     async with app.run_test(size=SIZE) as pilot:

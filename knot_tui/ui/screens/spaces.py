@@ -247,7 +247,7 @@ class SpacesScreen(Screen[None]):
             self.table.forget_all()
         else:
             self.table.forget(change.updated)
-        if change.full or change.added or change.removed or self._order_may_change():
+        if change.full or change.added or change.removed or self._order_may_change(change.updated):
             self.rebuild()
         else:
             self.table.refresh_keys(change.updated)
@@ -261,14 +261,17 @@ class SpacesScreen(Screen[None]):
         else:
             self.table.refresh_all()
 
-    def _order_may_change(self) -> bool:
-        """With these options an update can move rows (so the view must be rebuilt)."""
-        return (
-            self.options.sort != "name"
-            or bool(self.options.group)
-            or self.options.attention
-            or bool(self.options.query)
-        )
+    def _order_may_change(self, updated: frozenset[str]) -> bool:
+        """Can these updates move rows (so the view must be rebuilt)? With the name sort and
+        no filter or groups, only when a space was renamed."""
+        if self.options.sort != "name" or self.options.group or self.options.attention or self.options.query:
+            return True
+        spaces = self.knot_app.store.spaces
+        for key in updated:
+            before, now = self._entries.last(key), spaces.get(key)
+            if before is None or now is None or (before.name, before.username) != (now.name, now.username):
+                return True
+        return False
 
     # ---- selection -------------------------------------------------------------------
 

@@ -9,10 +9,12 @@ down, click) is what `c` copies.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from rich.cells import get_character_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -21,11 +23,14 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from knot_tui.logs.model import DEFAULT_CAP, Line, LogBuffer, LogView, matcher
 
 MARGIN = 1
 MAX_WIDTH = 1_000_000  # horizontal scrolling reaches the end of the longest kept line
+#: Repaints a second for arriving lines (a flood is unreadable faster; see `_paint_soon`).
+FLOOD_FPS = 20
 
 
 class LogLines(ScrollView, can_focus=True):
@@ -69,7 +74,11 @@ class LogLines(ScrollView, can_focus=True):
         self._widest = 0
         self._stamp_len = 0
         self.empty_text = ""
-        self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(4000)
+        self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(1200)
+        #: (base, stamp) styles, worked out once per style change (rich_style walks the DOM).
+        self._styles: tuple[Style, Style] | None = None
+        self._painted_at = 0.0
+        self._paint_timer: Timer | None = None
 
     # ---- feeding -----------------------------------------------------------------------
 
@@ -98,8 +107,35 @@ class LogLines(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         else:
             self.pending += added
-        self.refresh()
+        self._paint_soon()
         self.post_message(self.Changed())
+
+    def _paint_soon(self) -> None:
+        """Repaint for new lines at most FLOOD_FPS times a second: a flood scrolls faster than
+        anyone reads, and each frame of it redraws every visible line; the time saved goes to
+        reading the stream and to answering keys."""
+        now = time.monotonic()
+        wait = self._painted_at + 1 / FLOOD_FPS - now
+        if wait <= 0:
+            self._painted_at = now
+            self.refresh()
+        elif self._paint_timer is None:
+            self._paint_timer = self.set_timer(wait, self._paint_now)
+
+    def _paint_now(self) -> None:
+        self._paint_timer = None
+        self._painted_at = time.monotonic()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._cache.clear()
+
+    def _base_styles(self) -> tuple[Style, Style]:
+        if self._styles is None:
+            self._styles = (self.rich_style, self.get_component_rich_style("log--stamp"))
+        return self._styles
 
     def clear(self) -> None:
         self.buffer = LogBuffer(self.buffer.cap)
@@ -227,7 +263,7 @@ class LogLines(ScrollView, can_focus=True):
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        style = self.rich_style
+        style, stamp_style = self._base_styles()
         text = (
             Text.from_ansi(line.text, no_wrap=True, end="")
             if "\x1b" in line.text
@@ -250,9 +286,7 @@ class LogLines(ScrollView, can_focus=True):
             segments: list[Segment] = []
             if stamp_width:
                 label = line.stamp if i == 0 else ""
-                segments.append(
-                    Segment(label.ljust(stamp_width), style + self.get_component_rich_style("log--stamp"))
-                )
+                segments.append(Segment(label.ljust(stamp_width), style + stamp_style))
             segments += list(chunk.render(console))
             strips.append(Strip(segments).apply_style(style))
         self._cache[key] = strips
@@ -288,7 +322,7 @@ class LogLines(ScrollView, can_focus=True):
         strip = strips[min(sub, len(strips) - 1)]
         if x:
             strip = strip.crop(x, x + width)
-        strip = strip.extend_cell_length(width, self.rich_style).crop(0, width)
+        strip = strip.extend_cell_length(width, self._base_styles()[0]).crop(0, width)
         if cursor:
             strip = strip.apply_style(self.get_component_rich_style("log--cursor"))
         self._cache[key] = [strip]
