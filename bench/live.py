@@ -60,10 +60,27 @@ def run(quick: bool) -> list[Result]:
     ms = 1000
     return [
         Result("live", "event -> row p50", percentile(rows, 50) * ms, "ms", detail={"events": len(rows)}),
-        Result("live", "event -> row p95", percentile(rows, 95) * ms, "ms", target=100.0,
-               detail={"events": len(rows)}),
-        Result("live", "alloc change -> pane p50", percentile(panes, 50) * ms, "ms",
-               detail={"changes": len(panes)}),
-        Result("live", "alloc change -> pane p95", percentile(panes, 95) * ms, "ms", target=250.0,
-               detail={"changes": len(panes)}),
+        Result(
+            "live",
+            "event -> row p95",
+            percentile(rows, 95) * ms,
+            "ms",
+            target=100.0,
+            detail={"events": len(rows)},
+        ),
+        Result(
+            "live",
+            "alloc change -> pane p50",
+            percentile(panes, 50) * ms,
+            "ms",
+            detail={"changes": len(panes)},
+        ),
+        Result(
+            "live",
+            "alloc change -> pane p95",
+            percentile(panes, 95) * ms,
+            "ms",
+            target=250.0,
+            detail={"changes": len(panes)},
+        ),
     ]

@@ -14,7 +14,7 @@ from knot_tui.sim import Simulator
 from knot_tui.text import plain
 from knot_tui.ui.panes.health_pane import HealthPane
 from knot_tui.ui.panes.job_pane import JobPane
-from knot_tui.ui.panes.knot_pane import KnotPane
+from knot_tui.ui.panes.knot_pane import KnotPane, usage_text
 from knot_tui.ui.screens.details import DetailsScreen
 from knot_tui.ui.screens.links import LinksScreen
 from knot_tui.ui.screens.spaces import SpacesScreen
@@ -234,3 +234,18 @@ async def test_without_nomad_the_screen_says_how_to_configure_it(sim: Simulator)
         assert "NOMAD_ADDR" in text(screen, "#job-summary")
         assert screen.has_class("-no-nomad") and screen.query_one("#pane-allocation").styles.display == "none"
         assert [s for _, s, _ in health(screen, "Nomad")] == ["not configured"]
+
+
+async def test_usage_is_read_on_open_and_on_r_never_polled(sim: Simulator) -> None:
+    def usage_reads() -> int:
+        return sum(1 for _t, _s, _m, path in sim.chaos.journal if path.endswith("/usage/current"))
+
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        screen = await open_details(app, pilot, sim, "alice", "desk")
+        await app.wait_until(lambda: screen.usage is not None)
+        assert usage_reads() == 1
+        assert "R reads again" in usage_text(screen.usage, screen.usage_read_at).plain
+        await pilot.press("R")
+        await app.wait_until(lambda: usage_reads() == 2)

@@ -25,7 +25,8 @@ def when(moment: datetime | None, now: datetime) -> Text:
     return text
 
 
-def usage_text(usage: ResourceUsage | None) -> Text:
+def usage_text(usage: ResourceUsage | None, read_at: datetime | None = None) -> Text:
+    """CPU, memory and disk; with when it was read (usage is read on demand, never polled)."""
     if usage is None:
         return Text("not reported (the agent reports usage while the space runs)", style="dim")
     text = Text(f"CPU {usage.cpu_percent:.0f}%")
@@ -37,6 +38,8 @@ def usage_text(usage: ResourceUsage | None) -> Text:
         text.append(f" · disk {size(usage.disk_used_bytes)}")
         if usage.disk_limit_bytes:
             text.append(f" of {size(usage.disk_limit_bytes)}")
+    if read_at is not None:
+        text.append(f"  (read {read_at.astimezone():%H:%M:%S} · R reads again)", style="dim")
     return text
 
 
@@ -83,6 +86,7 @@ def knot_table(
     links: list[Link],
     usage: ResourceUsage | None,
     pending: str | None = None,
+    usage_read_at: datetime | None = None,
 ) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
@@ -130,7 +134,7 @@ def knot_table(
     grid.add_row("Ports", ports_text(space))
     if links:
         grid.add_row("Links", links_text(links))
-    grid.add_row("Usage", usage_text(usage))
+    grid.add_row("Usage", usage_text(usage, usage_read_at))
     if space.description:
         grid.add_row("About", Text(plain(space.description)))
     if space.note:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
     from knot_tui.ui.app import KnotApp
 
 NARROW = 120  # below this width the panes stack in one column
-USAGE_EVERY = 15.0  # seconds between usage reads while the space runs
 
 
 class DefinitionLoaded(Message):
@@ -107,6 +107,14 @@ class DetailsScreen(Screen[None]):
         ),
         Binding("o", "links", "Links", id="details.links", tooltip="Open or copy the space's browser links"),
         Binding(
+            "R",
+            "read_usage",
+            "Read usage",
+            id="details.usage",
+            show=False,
+            tooltip="Read CPU, memory and disk use again (read on open and on each change: never polled)",
+        ),
+        Binding(
             "f",
             "follow_newest",
             "Newest alloc",
@@ -122,6 +130,7 @@ class DetailsScreen(Screen[None]):
         self.definition: Space | None = None
         self.template: Template | None = None
         self.usage: ResourceUsage | None = None
+        self.usage_read_at: datetime | None = None
         self.monitor: SpaceMonitor | None = None
         self.job: Job | None = None
         self.job_problem: NomadError | None = None
@@ -166,7 +175,6 @@ class DetailsScreen(Screen[None]):
         self.set_interval(1.0, self._tick, name="freshness")
         self.load_definition()
         self.read_usage()
-        self.set_interval(USAGE_EVERY, self._usage_tick, name="usage")
 
     def on_resize(self, event: Resize) -> None:
         self._layout(event.size.width)
@@ -207,9 +215,8 @@ class DetailsScreen(Screen[None]):
             return
         self.post_message(UsageRead(point.resource_usage))
 
-    def _usage_tick(self) -> None:
-        if self.is_current:
-            self.read_usage()
+    def action_read_usage(self) -> None:
+        self.read_usage()
 
     @work(exclusive=True, group="details-monitor", exit_on_error=False)
     async def follow(self, space: Space, template: Template | None) -> None:
@@ -244,6 +251,7 @@ class DetailsScreen(Screen[None]):
     def on_usage_read(self, message: UsageRead) -> None:
         if message.error is None:
             self.usage = message.usage
+            self.usage_read_at = self.knot_app.now()
             self.render_knot(fresh=False)
 
     def _merged(self, space: Space) -> Space:
@@ -328,6 +336,7 @@ class DetailsScreen(Screen[None]):
             links=links,
             usage=usage,
             pending=app.pending.get(space.space_id),
+            usage_read_at=self.usage_read_at if self.usage is not None else None,
         )
         if fresh:
             pane.show(table)
@@ -501,6 +510,7 @@ class DetailsScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self._tick()
+        self.read_usage()  # back from logs or a shell: usage is read on demand, not polled
 
     def _checks_shown(self, visible: bool) -> None:
         if visible != self._checks_visible:

@@ -135,6 +135,7 @@ class SpacesScreen(Screen[None]):
         yield TextLine(id="spaces-title")
         yield VirtualTable(self._cell, id="spaces-table")
         yield FilterInput(
+            apply=self.apply_query,
             placeholder="filter: words match name, user, template, zone, state; !word excludes",
             id="spaces-filter",
         )
@@ -389,13 +390,11 @@ class SpacesScreen(Screen[None]):
         box.value = self.options.query
         box.focus()
 
-    @on(Input.Changed, "#spaces-filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        self.options = replace(self.options, query=event.value)
-        self.rebuild()
-        # Repaint the screen in the frame that shows the typed letter: left to themselves,
-        # the table and title reach the screen after the box and miss that frame (~30 ms).
-        self.refresh()
+    def apply_query(self, query: str) -> None:
+        """The filter box changed (called while it handles the key: see FilterInput)."""
+        if query != self.options.query:
+            self.options = replace(self.options, query=query)
+            self.rebuild()
 
     @on(Input.Submitted, "#spaces-filter")
     def filter_done(self, event: Input.Submitted) -> None:

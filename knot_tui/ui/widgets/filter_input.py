@@ -1,12 +1,15 @@
-"""An `Input` for filters that does not lay out the whole screen on every keystroke.
+"""An `Input` for filters whose result shows in the same frame as the typed letter.
 
-Textual's `Input` stores its text width in `virtual_size`, a reactive that asks for a layout
-of the screen when it changes, so every key costs a full-screen reflow and repaint; and the
-rows the filter changed then reach the terminal a frame or two after the echo. A filter box
-has a fixed size, so the reflow buys nothing: here `virtual_size` only repaints.
+Two things in Textual's `Input` delay a filter. Its text width lives in `virtual_size`, a
+reactive that asks for a layout of the whole screen on every key (a filter box has a fixed
+size: here it only repaints). And `Input.Changed` reaches the screen after the box has
+already asked to be repainted, so the filtered rows miss that frame and follow ~30 ms
+later. `apply`, when set, is called with the new value while the box handles the key.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual.geometry import Size
 from textual.reactive import Reactive
@@ -15,3 +18,12 @@ from textual.widgets import Input
 
 class FilterInput(Input):
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def __init__(self, *args: object, apply: Callable[[str], None] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.apply = apply
+
+    def _watch_value(self, value: str) -> None:
+        super()._watch_value(value)
+        if self.apply is not None:
+            self.apply(value)
