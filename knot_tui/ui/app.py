@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +25,7 @@ from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
 from knot_tui import logsetup
-from knot_tui.config import ConfigError, Flags, Settings, resolve
+from knot_tui.config import ConfigError, Flags, Settings, own_config_path, resolve, save_own_setting
 from knot_tui.knot.errors import KnotError, KnotNotFound, KnotUnauthorized
 from knot_tui.knot.models import Permission, ServerInfo, Space, SpaceRequest, Template
 from knot_tui.nomad.summary import AllocSummary
@@ -99,6 +101,7 @@ class KnotApp(App[int]):
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
+        self.watch(self, "theme", self._remember_theme, init=False)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         if self.settings.server and self.settings.token:
@@ -112,6 +115,17 @@ class KnotApp(App[int]):
 
             self.feed_status = FeedStatus("off")
             self.push_screen(LoginScreen(server=self.settings.server))
+
+    def _remember_theme(self, theme: str) -> None:
+        """A theme picked in the palette is kept in knot-tui's own config file."""
+        if theme == self.settings.theme:
+            return
+        self.settings = replace(self.settings, theme=theme)
+        path = self.settings.config_file or own_config_path(os.environ)
+        try:
+            save_own_setting(path, "theme", theme)
+        except OSError as exc:
+            self.notify(f"Could not save the theme to {path}: {exc.strerror or exc}", severity="warning")
 
     async def on_unmount(self) -> None:
         if self.services is not None:

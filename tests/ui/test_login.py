@@ -113,7 +113,8 @@ async def test_a_revoked_token_sends_you_to_login(sim: Simulator) -> None:
         del sim.world.tokens[token]  # revoked in knot's web UI
         sim.world.hub.invalidate_session(token)  # knot sends auth:required to its streams
         await app.wait_until(
-            lambda: isinstance(app.screen, LoginScreen) and bool(app.screen.query("#login-reason")), timeout=10
+            lambda: isinstance(app.screen, LoginScreen) and bool(app.screen.query("#login-reason")),
+            timeout=10,
         )
         reason = str(app.screen.query_one("#login-reason").render())
         # Whichever noticed first: the event feed's auth:required, or a request's 401.

@@ -136,6 +136,7 @@ async def test_bad_data_never_breaks_the_view(sim: Simulator) -> None:
         assert escapes == "pwned titlered moved␇" or escapes.startswith("red"), escapes
         huge = next(line for line in log.view.lines() if line.cells >= 100_000)
         assert huge.plain == "x" * 100_000
+
         def drawn() -> str:
             width = log.scrollable_content_region.width  # narrower once the scrollbar shows
             out = []

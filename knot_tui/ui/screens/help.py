@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from knot_tui.ui.keys import key_table
+from knot_tui.ui.keys import KeyRow, key_table
 
 if TYPE_CHECKING:
     from knot_tui.ui.app import KnotApp
@@ -32,6 +32,7 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, first: str = "") -> None:
         super().__init__()
         self.first = first  # the section of the screen underneath: shown first
+        self.rows: list[KeyRow] = []
 
     def compose(self) -> ComposeResult:
         app = cast("KnotApp", self.app)
@@ -41,6 +42,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Action")
         rows = key_table(app.settings.keymap)
         rows.sort(key=lambda r: (r.section != "Everywhere", r.section != self.first))  # stable
+        self.rows = rows
         for row in rows:
             table.add_row(row.section, row.keys, row.description)
         with VerticalScroll(id="help"):

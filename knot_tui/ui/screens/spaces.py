@@ -26,6 +26,25 @@ from knot_tui.ui.widgets.virtual_table import VirtualTable
 if TYPE_CHECKING:
     from knot_tui.ui.app import KnotApp
 
+#: The one-line tip `--demo` shows under the title.
+DEMO_TIP = Text.assemble(
+    ("Demo", "bold"),
+    " · a simulated knot, Nomad and Consul · ",
+    ("enter", "bold"),
+    " details · ",
+    ("l", "bold"),
+    " logs · ",
+    ("n", "bold"),
+    " new · ",
+    ("s", "bold"),
+    " ssh (password demo) · ",
+    ("a", "bold"),
+    " everyone · ",
+    ("?", "bold"),
+    " keys",
+    no_wrap=True,
+    overflow="ellipsis",
+)
 UPTIME_REFRESH = 15.0  # seconds between redraws of the uptime column (no network)
 
 
@@ -133,6 +152,8 @@ class SpacesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TextLine(id="spaces-title")
+        if self.knot_app.settings.demo:
+            yield TextLine(DEMO_TIP, id="demo-tip")
         yield VirtualTable(self._cell, id="spaces-table")
         yield FilterInput(
             apply=self.apply_query,

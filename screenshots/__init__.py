@@ -1,0 +1,1 @@
+"""README screenshots, made from the simulator: `python -m screenshots`."""
