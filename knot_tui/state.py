@@ -135,6 +135,10 @@ SyncItem = FeedStatus | StoreUpdate | SyncError
 
 #: How long the first load waits for the event feed to connect (seconds).
 SUBSCRIBE_WAIT = 2.0
+#: Seconds before a refetch that failed on the server's side is tried again.
+REFETCH_RETRY = 2.0
+#: Tries of the first load when the server (not the request) fails.
+LOAD_ATTEMPTS = 3
 
 
 class SpaceSync:
@@ -205,6 +209,10 @@ class SpaceSync:
             try:
                 change = await self.refetch(space_id)
             except KnotError as exc:
+                if exc.status == 0 or exc.status >= 500:
+                    # The server (or the way to it) failed, not the request: try again, or
+                    # this space would stay as it was until its next event.
+                    asyncio.get_running_loop().call_later(REFETCH_RETRY, self.request, space_id)
                 await self._out.put(SyncError(exc))
                 continue
             if not change.empty:
@@ -249,10 +257,16 @@ class SpaceSync:
                     await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_WAIT)
                 while not self._out.empty():
                     yield self._out.get_nowait()
-                try:
-                    yield StoreUpdate(await self.load())
-                except KnotError as exc:
-                    yield SyncError(exc)
+                for attempt in range(LOAD_ATTEMPTS):
+                    try:
+                        yield StoreUpdate(await self.load())
+                        break
+                    except KnotError as exc:
+                        if attempt + 1 < LOAD_ATTEMPTS and (exc.status == 0 or exc.status >= 500):
+                            await asyncio.sleep(REFETCH_RETRY)  # the server failed: once more
+                            continue
+                        yield SyncError(exc)
+                        break
             self._snapshot.set()
             while True:
                 getter = asyncio.ensure_future(self._out.get())

@@ -172,6 +172,7 @@ async def follow_task_logs(
         else:
             params.update(origin="start", offset=str(offset))
         reason = ""
+        delivered = False  # this connection brought lines: a drop after that retries at once
         try:
             async with http.stream(
                 "GET",
@@ -211,6 +212,7 @@ async def follow_task_logs(
                             continue
                         if isinstance(item, LogData):
                             offset = item.offset
+                            delivered = True
                         yield item
                 if not announced:
                     backoff.reset()
@@ -222,6 +224,8 @@ async def follow_task_logs(
             reason = f"no data or heartbeat for {read_timeout:.0f} s"
         except httpx.HTTPError as exc:
             reason = NomadUnreachable(f"Cannot reach Nomad ({type(exc).__name__})").message
-        delay = backoff.next()
+        # A stream that was flowing resumes at once (from its offset: nothing lost or repeated);
+        # one that failed before any line backs off.
+        delay = 0.0 if delivered else backoff.next()
         yield LogStreamState("reconnecting", reason, delay)
         await asyncio.sleep(delay)

@@ -7,6 +7,7 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -25,6 +26,9 @@ class Chaos:
     latency: float = 0.0
     error_rate: float = 0.0
     unreachable: set[str] = field(default_factory=set)
+    #: Answer the next `count` requests whose path contains `path` (on `server`) with
+    #: `status` and `body`: every status code a client must handle, on demand.
+    failures: list[dict[str, Any]] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     injected: int = 0
     #: Every request served, newest last: (time.monotonic(), server, method, path with query).
@@ -40,12 +44,42 @@ class Chaos:
         if "unreachable" in settings:
             value = settings["unreachable"]
             self.unreachable = {str(v) for v in value} if isinstance(value, list) else set()
+        if "fail" in settings:
+            value = settings["fail"]
+            if isinstance(value, dict):
+                self.fail(**value)  # type: ignore[arg-type]
+            elif value is None:
+                self.failures.clear()
+
+    def fail(
+        self,
+        status: int,
+        path: str = "",
+        *,
+        server: str = "knot",
+        count: int = 1,
+        body: str | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        """Answer the next `count` matching requests with `status` (knot-style JSON error by default)."""
+        text = body if body is not None else go_json({"error": f"simulated {status}"}).decode()
+        self.failures.append(
+            {
+                "status": int(status),
+                "path": path,
+                "server": server,
+                "count": int(count),
+                "body": text,
+                "content_type": content_type,
+            }
+        )
 
     def state(self) -> dict[str, object]:
         return {
             "latency": self.latency,
             "error_rate": self.error_rate,
             "unreachable": sorted(self.unreachable),
+            "fail": [dict(f) for f in self.failures],
             "injected": self.injected,
         }
 
@@ -55,6 +89,15 @@ class Chaos:
             if request.path.startswith("/_sim/"):
                 return await handler(request)
             self.journal.append((time.monotonic(), server, request.method, request.path_qs))
+            for failure in self.failures:
+                if failure["server"] == server and failure["path"] in request.path and failure["count"] > 0:
+                    failure["count"] -= 1
+                    self.injected += 1
+                    if failure["count"] == 0:
+                        self.failures.remove(failure)
+                    return web.Response(
+                        status=failure["status"], text=failure["body"], content_type=failure["content_type"]
+                    )
             if self.latency > 0:
                 await asyncio.sleep(self.latency)
             if server in self.unreachable:

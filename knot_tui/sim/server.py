@@ -59,6 +59,7 @@ class Simulator:
         self.seeded: Seeded | None = None
         self.ssh = SpaceSSH(self.world, demo_password=self.options.ssh_password)
         self._runners: list[web.AppRunner] = []
+        self._knot_runner: web.AppRunner | None = None
         self._background: list[asyncio.Task[Any]] = []
         self.knot_url = ""
         self.nomad_url = ""
@@ -92,7 +93,7 @@ class Simulator:
         scheme = "https" if tls and self.ssl_context is not None else "http"
         return f"{scheme}://{host}:{bound}"
 
-    async def start(self) -> Simulator:
+    def _knot_app(self) -> web.Application:
         world = self.world
         knot = knot_app.build_app(
             world,
@@ -103,7 +104,26 @@ class Simulator:
         knot.router.add_get("/_sim/chaos", self._chaos_get)
         knot.router.add_post("/_sim/chaos", self._chaos_post)
         knot.router.add_get("/_sim/requests", self._requests_get)
-        self.knot_url = await self._serve(knot, self.options.knot_port, tls=False)
+        return knot
+
+    async def restart_knot(self, down_for: float = 0.0) -> None:
+        """Stop knot's HTTP server (every connection with it) and start it again on the same
+        port after `down_for` seconds, as a restart or an upgrade of knot does."""
+        runner = self._knot_runner
+        assert runner is not None
+        self.world.hub.close_all()
+        await runner.cleanup()
+        self._runners.remove(runner)
+        if down_for:
+            await asyncio.sleep(down_for)
+        port = int(self.knot_url.rsplit(":", 1)[1])
+        self.knot_url = await self._serve(self._knot_app(), port, tls=False)
+        self._knot_runner = self._runners[-1]
+
+    async def start(self) -> Simulator:
+        world = self.world
+        self.knot_url = await self._serve(self._knot_app(), self.options.knot_port, tls=False)
+        self._knot_runner = self._runners[-1]
         world.server_url = self.knot_url
         if self.options.wildcard:
             port = self.knot_url.rsplit(":", 1)[1]

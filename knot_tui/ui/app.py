@@ -359,7 +359,11 @@ class KnotApp(App[int]):
         return [("nomad", nomad), ("consul", consul)]
 
     def report(self, error: KnotError | Exception, context: str = "") -> None:
-        """Show a failure once, as a notification naming cause and remedy; keep it in the status bar."""
+        """Show a failure once, as a notification naming cause and remedy; keep it in the status bar.
+        A 401 means the token is no longer good: that is the sign-in screen, not a notification."""
+        if isinstance(error, KnotUnauthorized):
+            self._signed_out(f"knot refused the API token while {context or 'working'} (401)")
+            return
         message = plain(getattr(error, "message", str(error)))
         remedy = plain(getattr(error, "remedy", ""))
         log.warning("%s: %s", context or "error", message)
