@@ -50,6 +50,7 @@ class Terminal:
         cols: int = 120,
         rows: int = 36,
         cwd: Path | None = None,
+        transcript: bool = False,
     ) -> None:
         self.cols, self.rows = cols, rows
         self.screen = pyte.Screen(cols, rows)
@@ -62,6 +63,8 @@ class Terminal:
         self._tail = b""
         self._closed = False
         self.bytes_read = 0
+        #: Every byte the program wrote, when asked for (tests of what reaches a terminal).
+        self.transcript: bytearray | None = bytearray() if transcript else None
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.started = time.monotonic()
@@ -109,6 +112,8 @@ class Terminal:
                     self._cond.notify_all()
                     return
                 self.bytes_read += len(chunk)
+                if self.transcript is not None:
+                    self.transcript += chunk
                 self._pending.append((stamp, chunk))
                 self._cond.notify_all()
 

@@ -72,3 +72,13 @@ def test_deleted_marker() -> None:
     assert Space(space_id="abc", name="abc").looks_deleted
     assert not Space(space_id="abc", name="desk").looks_deleted
     assert Space().state is SpaceState.STOPPED
+
+
+def test_nomad_timestamps_out_of_range_read_as_unknown() -> None:
+    """Found by tests/reliability/test_payloads.py: huge CreateTime values raised."""
+    from knot_tui.nomad.models import ns_time, unix_time
+
+    assert ns_time(0) is None and ns_time(-5) is None
+    assert ns_time(int(9.2e27)) is None and ns_time(int(2.6e20)) is None  # past year 9999
+    assert unix_time(float("nan")) is None and unix_time(float("inf")) is None
+    assert ns_time(1_700_000_000_000_000_000).year == 2023  # type: ignore[union-attr]

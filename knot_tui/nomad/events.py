@@ -68,17 +68,19 @@ def parse_batch(line: str) -> EventBatch | None:
     if not isinstance(data, dict) or not isinstance(data.get("Index"), int):
         return None  # the `{}` heartbeat, or junk
     events = []
-    for raw in data.get("Events") or []:
+    listed = data.get("Events")
+    for raw in listed if isinstance(listed, list) else []:
         if not isinstance(raw, dict):
             continue
         keys = raw.get("FilterKeys")
+        index = raw.get("Index")
         events.append(
             NomadEvent(
                 topic=str(raw.get("Topic", "")),
                 type=str(raw.get("Type", "")),
                 key=str(raw.get("Key", "")),
                 namespace=str(raw.get("Namespace", "")),
-                index=int(raw.get("Index") or data["Index"]),
+                index=index if isinstance(index, int) and index > 0 else data["Index"],
                 filter_keys=tuple(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else (),
                 payload=raw.get("Payload") if isinstance(raw.get("Payload"), dict) else {},
             )

@@ -20,8 +20,18 @@ class Indexed(Generic[T]):
 
 
 def ns_time(value: int) -> datetime | None:
-    """Nomad's Unix-nanosecond timestamps."""
-    return datetime.fromtimestamp(value / 1e9, UTC) if value > 0 else None
+    """Nomad's Unix-nanosecond timestamps (None for zero, negative or out of range)."""
+    return unix_time(value / 1e9)
+
+
+def unix_time(seconds: float) -> datetime | None:
+    """Unix seconds as an aware datetime; None when not positive or past what datetime holds."""
+    if not seconds > 0:  # also NaN
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 @dataclass(slots=True)
@@ -358,7 +368,7 @@ class CheckResult:
 
     @property
     def when(self) -> datetime | None:
-        return datetime.fromtimestamp(self.timestamp, UTC) if self.timestamp > 0 else None
+        return unix_time(self.timestamp)
 
 
 @dataclass(slots=True)

@@ -155,3 +155,12 @@ async def test_consul_blocking_and_acl(sim: Simulator, consul: ConsulClient) -> 
     except NomadPermissionDenied as exc:
         assert "CONSUL_HTTP_TOKEN" in exc.remedy
     await anonymous.close()
+
+
+def test_event_batches_with_ill_typed_fields_are_read_not_raised() -> None:
+    """Found by tests/reliability/test_payloads.py: Events as a number, an Index as text."""
+    from knot_tui.nomad.events import parse_batch
+
+    assert parse_batch('{"Index": 5, "Events": 7}').events == ()  # type: ignore[union-attr]
+    batch = parse_batch('{"Index": 5, "Events": [{"Topic": "Job", "Index": "x"}]}')
+    assert batch is not None and batch.events[0].index == 5

@@ -38,7 +38,7 @@ async def test_a_refused_start_names_cause_and_remedy(sim: Simulator, status: in
         sim.chaos.fail(status, f"/api/spaces/{scratch}/start", body=f'{{"error":"{CAUSES[status]}"}}')
         await pilot.press("u")
         await app.wait_until(lambda: any(sev == "error" for _t, _m, sev in app.notes), timeout=10)
-        title, message, _sev = next(n for n in app.notes if n[2] == "error")
+        _title, message, _sev = next(n for n in app.notes if n[2] == "error")
         assert CAUSES[status] in message, message
         remedy = remedy_for(status, CAUSES[status], "start")
         assert remedy and remedy in message, (remedy, message)

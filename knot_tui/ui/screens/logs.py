@@ -9,6 +9,7 @@ filter shows only matching lines, and the status line always says what the strea
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -546,7 +547,9 @@ class LogsScreen(Screen[None]):
     def save_to(self, path: Path, lines: list[str]) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("x", encoding="utf-8") as out:
+            # New files only, readable by you alone (logs can hold anything a task printed).
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with open(fd, "w", encoding="utf-8") as out:
                 for line in lines:
                     out.write(line + "\n")
         except FileExistsError:
