@@ -155,17 +155,12 @@ class SpacesScreen(Screen[None]):
         if self.knot_app.settings.demo:
             yield TextLine(DEMO_TIP, id="demo-tip")
         yield VirtualTable(self._cell, id="spaces-table")
-        yield FilterInput(
-            apply=self.apply_query,
-            placeholder="filter: words match name, user, template, zone, state; !word excludes",
-            id="spaces-filter",
-        )
+        # The filter box is mounted on the first `/`: an Input costs ~10 ms before the first frame.
         yield StatusBar()
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.options = replace(self.options, all_users=self.knot_app.store.all_users)
-        self.query_one("#spaces-filter", Input).display = False
         self.table.set_columns(view.columns(self.options.all_users))
         self.rebuild()
         self.table.focus()
@@ -405,8 +400,19 @@ class SpacesScreen(Screen[None]):
             return
         app.set_all_users(not app.store.all_users)
 
-    def action_filter(self) -> None:
-        box = self.query_one("#spaces-filter", Input)
+    def _filter_box(self) -> FilterInput | None:
+        found = self.query("#spaces-filter")
+        return found.first(FilterInput) if found else None
+
+    async def action_filter(self) -> None:
+        box = self._filter_box()
+        if box is None:
+            box = FilterInput(
+                apply=self.apply_query,
+                placeholder="filter: words match name, user, template, zone, state; !word excludes",
+                id="spaces-filter",
+            )
+            await self.mount(box, before=self.query_one(StatusBar))
         box.display = True
         box.value = self.options.query
         box.focus()
@@ -424,10 +430,11 @@ class SpacesScreen(Screen[None]):
         self.table.focus()
 
     def key_escape(self) -> None:
-        box = self.query_one("#spaces-filter", Input)
-        if box.display or self.options.query:
-            box.value = ""
-            box.display = False
+        box = self._filter_box()
+        if (box is not None and box.display) or self.options.query:
+            if box is not None:
+                box.value = ""
+                box.display = False
             self.options = replace(self.options, query="")
             self.rebuild()
             self.table.focus()
