@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import tomli_w
 
 from knot_tui.knot.connection import normalize_server
 
@@ -142,6 +140,10 @@ def read_toml(path: Path) -> dict[str, Any]:
 def write_private(path: Path, data: Mapping[str, Any]) -> None:
     """Write TOML atomically with mode 0600 (it may hold tokens)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import tempfile  # writing is rare: keep both imports off the start-up path
+
+    import tomli_w
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
