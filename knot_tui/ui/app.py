@@ -362,7 +362,7 @@ class KnotApp(App[int]):
         """Show a failure once, as a notification naming cause and remedy; keep it in the status bar.
         A 401 means the token is no longer good: that is the sign-in screen, not a notification."""
         if isinstance(error, KnotUnauthorized):
-            self._signed_out(f"knot refused the API token while {context or 'working'} (401)")
+            self._signed_out("knot refused the API token (401)")
             return
         message = plain(getattr(error, "message", str(error)))
         remedy = plain(getattr(error, "remedy", ""))
