@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-A",
         "--all-users",
         action="store_true",
-        help="open the ops view: every user's spaces (needs knot's View Spaces permission)",
+        help="open the ops view: every user's spaces (needs knot's Manage Spaces permission)",
     )
     _global_flags(parser, suppress=False)
     shared = argparse.ArgumentParser(add_help=False)
