@@ -129,10 +129,14 @@ def test_sim_prints_exports_serves_and_stops_cleanly() -> None:
 def test_sim_exits_0_on_sigint_and_honours_ports() -> None:
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc, exports = _start_sim("--knot-port", str(port), "--seed", "3")
+    for _attempt in range(5):  # a freed port can be taken by a parallel test before the sim binds it
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc, exports = _start_sim("--knot-port", str(port), "--seed", "3")
+        if "KNOT_SERVER" in exports:
+            break
+        proc.communicate(timeout=10)
     try:
         assert exports["KNOT_SERVER"] == f"http://127.0.0.1:{port}"
     finally:
