@@ -6,11 +6,11 @@ import re
 import time
 from collections import Counter
 
-from bench.session import Session
+from bench.session import RUNNING_SPACE, Session, show_only
 from bench.stats import Result
 from bench.term import Terminal, cpu_seconds
 
-SPACE = "ops-console"  # running on Nomad with a Nomad-native check (polled while visible)
+SPACE = RUNNING_SPACE  # its Nomad-native check is polled while the pane is visible
 
 
 def kind(server: str, path: str) -> str:
@@ -28,12 +28,7 @@ def kind(server: str, path: str) -> str:
 
 
 def _open_details(term: Terminal) -> None:
-    term.wait_for(SPACE, 60)
-    term.press("/")
-    term.wait_for("filter: words match", 10)
-    term.type(SPACE)
-    term.press("enter")
-    term.wait_for(re.compile(r"1 shown of"), 10)
+    show_only(term, SPACE)
     term.press("enter")
     term.wait_for("Deployment", 20)
     term.wait_for(re.compile(r"read just now"), 20)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from bench.session import Session
+from bench.session import RUNNING_SPACE, Session, show_only
 from bench.stats import Result, percentile
 
 #: The admin's spaces in the seeded world: one to rename, one running on Nomad.
 RENAMED = "cleanup"
-RUNNING = "ops-console"
+RUNNING = RUNNING_SPACE
 
 
 def event_to_row(session: Session, count: int) -> list[float]:
@@ -34,12 +34,7 @@ def alloc_to_pane(session: Session, count: int) -> list[float]:
     """Add a task event to the running allocation (Nomad's index moves); wait for the pane."""
     samples = []
     with session.launch(cols=160, rows=48) as term:
-        term.wait_for(RUNNING, 60)
-        term.press("/")
-        term.wait_for("filter: words match", 10)
-        term.type(RUNNING)
-        term.press("enter")
-        term.wait_for(re.compile(r"1 shown of"), 10)
+        show_only(term, RUNNING)
         term.press("enter")
         term.wait_for("Allocation", 20)
         term.wait_for(re.compile(r"(?i)running"), 20)

@@ -5,22 +5,17 @@ from __future__ import annotations
 import re
 import time
 
-from bench.session import Session
+from bench.session import RUNNING_SPACE, Session, show_only
 from bench.stats import Result, percentile
 from bench.term import Terminal, Timeout, rss_mb
 
-SPACE = "ops-console"  # the admin's running Nomad space in the seeded world
+SPACE = RUNNING_SPACE
 PAUSED = "‖ paused".encode()
 FOLLOWING = "↓ following".encode()
 
 
 def _open_stdout(term: Terminal) -> None:
-    term.wait_for(SPACE, 60)
-    term.press("/")
-    term.wait_for("filter: words match", 10)
-    term.type(SPACE)
-    term.press("enter")
-    term.wait_for(re.compile(r"1 shown of"), 10)
+    show_only(term, SPACE)
     term.press("l")
     term.wait_for("agent log", 20)
     term.press("o")

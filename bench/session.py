@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -111,6 +112,20 @@ class Session:
         )
         self.terminals.append(term)
         return term
+
+
+#: The admin's running Nomad space in the seeded world (a Nomad-native check, task `dev`).
+RUNNING_SPACE = "ops-console"
+
+
+def show_only(term: Terminal, name: str) -> None:
+    """Filter the spaces list down to `name` (the cursor is then on it)."""
+    term.wait_for(name, 60)
+    term.press("/")
+    term.wait_for("filter: words match", 10)
+    term.type(name)
+    term.press("enter")
+    term.wait_for(re.compile(r"\b1 shown of"), 10)
 
 
 def run_plain(argv: Sequence[str], home: Path, *, cols: int = 120, rows: int = 36) -> Terminal:

@@ -64,18 +64,7 @@ def settings_for(sim: Simulator, who: str) -> Settings:
 
 
 async def settled(app: KnotApp) -> None:
-    """Loaded, the feeds live, templates read: nothing left to arrive."""
-
-    def done() -> bool:
-        nomad_ok = app.nomad_list is None or app.nomad_status.state == "live"
-        templates = all(
-            app.templates.get(s.template_id) is not None
-            for s in app.store.spaces.values()
-            if s.template_name != "Legacy Desktop"
-        )
-        return app.loaded and app.feed_status.state == "live" and nomad_ok and templates
-
-    await app.wait_until(done, timeout=30)
+    await app.wait_until(app.settled, timeout=30)
 
 
 async def select(app: KnotApp, sim: Simulator, owner: str, name: str) -> None:

@@ -83,6 +83,7 @@ class KnotApp(App[int]):
         self.services: Services | None = None
         self.nomad_list: NomadList | None = None
         self.templates: dict[str, Template | None] = {}
+        self._templates_loading: set[str] = set()
         self.server_info = ServerInfo()
         self.server_info_loaded = False
         self.loaded = False
@@ -152,6 +153,7 @@ class KnotApp(App[int]):
         all_users = self.store.all_users
         self.store = SpaceStore(all_users=all_users)
         self.templates = {}
+        self._templates_loading = set()
         self.server_info = ServerInfo()
         self.server_info_loaded = False
         self.pending.clear()
@@ -264,6 +266,7 @@ class KnotApp(App[int]):
         if missing:
             for template_id in missing:
                 self.templates[template_id] = None
+            self._templates_loading |= {t for t in missing if t}
             self.run_worker(self._load_templates(missing), group=SESSION, exit_on_error=False)
 
     async def _load_templates(self, template_ids: set[str]) -> None:
@@ -277,6 +280,8 @@ class KnotApp(App[int]):
                 self.templates[template_id] = None  # inactive or not visible to this user
             except KnotError as exc:
                 log.info("template %s: %s", template_id, exc)
+            finally:
+                self._templates_loading.discard(template_id)
 
         await asyncio.gather(*(one(t) for t in template_ids if t))
         if self.nomad_list is not None:
@@ -335,6 +340,12 @@ class KnotApp(App[int]):
     async def _notify_changed(self) -> None:
         async with self._changed:
             self._changed.notify_all()
+
+    def settled(self) -> bool:
+        """Nothing left to arrive: spaces loaded, the feeds live, no template still being read.
+        Tests and the screenshot script wait for this."""
+        nomad_ok = self.nomad_list is None or self.nomad_status.state == "live"
+        return self.loaded and self.feed_status.state == "live" and nomad_ok and not self._templates_loading
 
     async def wait_until(self, predicate: Callable[[], object], timeout: float = 10.0) -> None:
         """Wait until `predicate()` holds: re-checked after each broadcast has been shown,

@@ -10,7 +10,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -35,7 +34,6 @@ from knot_tui.ui.panes.knot_pane import knot_table
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 EXAMPLES = 1000
 CONSOLE = Console(width=120, file=open("/dev/null", "w"), color_system="truecolor")  # noqa: SIM115
-TRIED: dict[str, int] = {}
 
 _world = World(seed=7, clock=SimClock(1.0, NOW))
 _seeded = seed(_world)
@@ -94,10 +92,6 @@ def _render(*renderables: Any) -> None:
             CONSOLE.print(renderable)
 
 
-def _count(family: str) -> None:
-    TRIED[family] = TRIED.get(family, 0) + 1
-
-
 FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
@@ -110,7 +104,6 @@ def test_spaces(payload: Any) -> None:
     view.attention_reasons(space, None, NOW)
     view.EntryCache().entry(space)
     _render(knot_table(space, None, me=None, now=NOW, links=[], usage=space.resource_usage))
-    _count("knot spaces")
 
 
 @FAST
@@ -118,14 +111,12 @@ def test_spaces(payload: Any) -> None:
 def test_templates(payload: Any) -> None:
     template = parse(Template, payload)
     _render(knot_table(parse(Space, SPACE), template, me=None, now=NOW, links=[], usage=None))
-    _count("knot templates")
 
 
 @FAST
 @given(mutated({"user_id": "u", "username": "alice", "email": "a@b", "roles": ["x"], "timezone": "UTC"}))
 def test_users(payload: Any) -> None:
     parse(User, payload)
-    _count("knot users")
 
 
 bodies = st.one_of(
@@ -146,7 +137,6 @@ bodies = st.one_of(
 def test_error_bodies(status: int, body: bytes, content_type: str) -> None:
     error = error_from_response(status, body, content_type, "start")
     assert error.message and "\x1b" not in error.message
-    _count("knot error bodies")
 
 
 @FAST
@@ -158,7 +148,6 @@ def test_error_bodies(status: int, body: bytes, content_type: str) -> None:
 )
 def test_event_feed_messages(data: str) -> None:
     parse_message(data)
-    _count("knot event feed")
 
 
 @FAST
@@ -167,14 +156,12 @@ def test_allocations(payload: Any) -> None:
     alloc = parse(Allocation, payload)
     _render(alloc_text(alloc, NOW), *[c for t, e in events_newest_first(alloc) for c in event_cells(t, e)])
     _render(*alloc_cells(alloc, NOW, True))
-    _count("nomad allocations")
 
 
 @FAST
 @given(mutated(DEPLOYMENT))
 def test_deployments(payload: Any) -> None:
     _render(deployment_text(parse(Deployment, payload)))
-    _count("nomad deployments")
 
 
 @FAST
@@ -192,7 +179,6 @@ def test_deployments(payload: Any) -> None:
 )
 def test_jobs(payload: Any) -> None:
     _render(job_text(parse(Job, payload), NOW))
-    _count("nomad jobs")
 
 
 @FAST
@@ -200,7 +186,6 @@ def test_jobs(payload: Any) -> None:
 def test_nomad_checks(payload: Any) -> None:
     parse_checks(payload)
     parse_list(ConsulCheck, payload if isinstance(payload, list) else [payload])
-    _count("nomad and consul checks")
 
 
 @FAST
@@ -220,7 +205,6 @@ def test_log_frames(chunks: list[bytes]) -> None:
     for chunk in chunks:
         for frame in decoder.feed(chunk):
             decode_frame(frame, 0)
-    _count("nomad log frames")
 
 
 @FAST
@@ -234,11 +218,3 @@ def test_log_frames(chunks: list[bytes]) -> None:
 )
 def test_event_stream_lines(line: str) -> None:
     parse_batch(line)
-    _count("nomad event stream")
-
-
-@pytest.mark.parametrize("family", ["knot spaces", "nomad allocations", "knot error bodies"])
-def test_each_family_saw_its_examples(family: str) -> None:
-    """Run after the property tests in the same worker (xdist keeps a file on one worker)."""
-    if family in TRIED:
-        assert TRIED[family] >= EXAMPLES

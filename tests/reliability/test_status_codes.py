@@ -25,8 +25,6 @@ CAUSES = {
     507: "compute unit quota exceeded",
 }
 
-FIGURES = {"status codes": 0}
-
 
 @pytest.mark.parametrize("status", sorted(CAUSES))
 async def test_a_refused_start_names_cause_and_remedy(sim: Simulator, status: int) -> None:
@@ -43,7 +41,6 @@ async def test_a_refused_start_names_cause_and_remedy(sim: Simulator, status: in
         remedy = remedy_for(status, CAUSES[status], "start")
         assert remedy and remedy in message, (remedy, message)
         assert app.is_running  # nothing crashed
-        FIGURES["status codes"] += 1
 
 
 async def test_a_401_brings_the_sign_in_screen_with_the_server_filled_in(sim: Simulator) -> None:

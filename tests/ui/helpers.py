@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from textual.notifications import SeverityLevel
 
@@ -54,17 +55,7 @@ def settings_for(sim: Simulator, who: str = "alice", *, nomad: bool = True, **ch
 
 async def ready(app: KnotApp) -> None:
     """Loaded, the event feed live, Nomad's job list (when configured) live, templates read."""
-
-    def done() -> bool:
-        nomad_ok = app.nomad_list is None or app.nomad_status.state == "live"
-        templates_ok = all(
-            app.templates.get(s.template_id) is not None
-            for s in app.store.spaces.values()
-            if s.template_name != "Legacy Desktop"
-        )
-        return app.loaded and app.feed_status.state == "live" and nomad_ok and templates_ok
-
-    await app.wait_until(done, timeout=15)
+    await app.wait_until(app.settled, timeout=15)
 
 
 def screen(app: KnotApp) -> SpacesScreen:
@@ -95,3 +86,10 @@ async def select(app: KnotApp, sim: Simulator, owner: str, name: str) -> None:
         await app.wait_until(lambda: table.move_to(key), timeout=5)
     except TimeoutError:
         raise AssertionError(f"{owner}/{name} is not listed") from None
+
+
+def running_alloc(sim: Simulator, job_id: str) -> Any:
+    """The simulated Nomad allocation of `job_id` that is running."""
+    return next(
+        a for a in sim.world.nomad.allocs.values() if a.job_id == job_id and a.client_status == "running"
+    )

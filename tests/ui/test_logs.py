@@ -18,7 +18,7 @@ from knot_tui.ui.screens.save_log import SaveLogScreen
 from knot_tui.ui.screens.task_picker import TaskPickerScreen
 from knot_tui.ui.widgets.log_lines import LogLines
 
-from .helpers import RecordingApp, ready, select, settings_for, space_id
+from .helpers import RecordingApp, ready, running_alloc, select, settings_for, space_id
 
 SIZE = (140, 40)
 HEARTBEAT = re.compile(r"supervisord: heartbeat (\d+)$")
@@ -115,11 +115,7 @@ async def test_bad_data_never_breaks_the_view(sim: Simulator) -> None:
         log = screen.lines("stdout")
         await app.wait_until(lambda: screen.status["stdout"].state == "live", timeout=15)
         space = sim.world.spaces[space_id(sim, "alice", "api-dev")]
-        alloc = next(
-            a
-            for a in sim.world.nomad.allocs.values()
-            if a.job_id == "api-dev-alice" and a.client_status == "running"
-        )
+        alloc = running_alloc(sim, "api-dev-alice")
         stdout = alloc.logs[("dev", "stdout")]
         stdout.data += (
             b"bad \xff\xfe utf-8 \xe2\x98 and a NUL \x00 here\n"

@@ -26,6 +26,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from knot_tui.logs.model import DEFAULT_CAP, Line, LogBuffer, LogView, matcher
+from knot_tui.ui.widgets.scroll_size import set_virtual_size
 
 MARGIN = 1
 MAX_WIDTH = 1_000_000  # horizontal scrolling reaches the end of the longest kept line
@@ -201,21 +202,8 @@ class LogLines(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         width = self.view.width if self.view.wrap else self._widest + MARGIN + self._stamp_width()
-        size = Size(width, self.view.row_count)
-        old = self.virtual_size
-        if size == old:
-            return
-        box = self.scrollable_content_region.size
-        if (old.height > box.height) == (size.height > box.height) and (old.width > box.width) == (
-            size.width > box.width
-        ):
-            # Same scrollbars as before: update them without a layout of the whole screen
-            # (a relayout per batch of lines was most of the cost of a busy log).
-            self.set_reactive(LogLines.virtual_size, size)
-            self._scroll_update(size)
-            self.refresh()
-        else:
-            self.virtual_size = size
+        # A relayout per batch of lines was most of the cost of a busy log.
+        set_virtual_size(self, Size(width, self.view.row_count))
 
     def on_resize(self, event: events.Resize) -> None:
         anchor = self._top_line()

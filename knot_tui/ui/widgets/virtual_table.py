@@ -23,6 +23,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from knot_tui.ui.widgets.scroll_size import set_virtual_size
+
 CellProvider = Callable[[str, str], Text | str]
 
 
@@ -144,7 +146,7 @@ class VirtualTable(ScrollView, can_focus=True):
         # `forget` the keys whose data changed.
         for key in [k for k in self._cache if k.startswith(GROUP_PREFIX)]:
             del self._cache[key]
-        self._set_virtual_height(len(rows) + 1)
+        set_virtual_size(self, Size(self.size.width, len(rows) + 1))  # no layout per filter key
         target = self._index.get(current or "", None)
         if target is None:
             target = min(self.cursor, max(0, len(rows) - 1))
@@ -161,22 +163,6 @@ class VirtualTable(ScrollView, can_focus=True):
             index = self._index.get(key)
             if index is not None and first <= index < first + height:
                 self.refresh_line(index - first + 1)
-
-    def _set_virtual_height(self, height: int) -> None:
-        """Change the scrollable height without a layout of the whole screen when the
-        scrollbar neither appears nor goes (a layout redraws every widget: on a 10,000-row
-        filter, each keystroke then cost a full-screen repaint)."""
-        size = Size(self.size.width, height)
-        old = self.virtual_size
-        if size == old:
-            return
-        view = self.size.height
-        if (old.height > view) != (height > view) or old.width != size.width:
-            self.virtual_size = size  # the scrollbar comes or goes: lay out again
-            return
-        self.set_reactive(VirtualTable.virtual_size, size)
-        self._scroll_update(size)
-        self.refresh()
 
     def forget(self, keys: set[str] | frozenset[str]) -> None:
         """These rows' data changed: draw them again when next shown."""
