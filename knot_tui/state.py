@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ from knot_tui.knot.models import Permission, Space, User
 
 if TYPE_CHECKING:
     from knot_tui.knot.client import KnotClient
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,7 @@ class SpaceSync:
         *,
         feed: Callable[[KnotClient], AsyncIterator[FeedItem]] | None = None,
         concurrency: int = 4,
+        retry: float = REFETCH_RETRY,
     ) -> None:
         if feed is None:
             from knot_tui.knot.events import event_feed  # httpx-sse: imported once connecting
@@ -163,6 +167,9 @@ class SpaceSync:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._out: asyncio.Queue[SyncItem] = asyncio.Queue()
         self._concurrency = concurrency
+        self._retry = retry
+        #: Server-side failures in a row per space, for refetches retried quietly.
+        self._failures: dict[str, int] = {}
         #: The feed is connected (or failing): the snapshot may be read without a gap.
         self._subscribed = asyncio.Event()
         #: The snapshot is in the store: refetches may apply on top of it.
@@ -182,6 +189,19 @@ class SpaceSync:
             self.store.all_users = False
             spaces = await self.client.list_spaces(me.user_id, all_zones=True)
         return self.store.replace_all(spaces)
+
+    async def load_retrying(self) -> Change:
+        """`load()`, tried `LOAD_ATTEMPTS` times while the server (not the request) fails: a
+        restarting knot refuses a connection or two, which is not worth a red notification."""
+        for attempt in range(LOAD_ATTEMPTS):
+            try:
+                return await self.load()
+            except KnotError as exc:
+                if attempt + 1 == LOAD_ATTEMPTS or not _server_side(exc):
+                    raise
+                log.info("loading spaces (try %d of %d): %s", attempt + 1, LOAD_ATTEMPTS, exc)
+                await asyncio.sleep(self._retry)
+        raise AssertionError("unreachable")
 
     async def refetch(self, space_id: str) -> Change:
         """One space again: updated, added, or removed when knot no longer shows it."""
@@ -209,12 +229,18 @@ class SpaceSync:
             try:
                 change = await self.refetch(space_id)
             except KnotError as exc:
-                if exc.status == 0 or exc.status >= 500:
-                    # The server (or the way to it) failed, not the request: try again, or
-                    # this space would stay as it was until its next event.
-                    asyncio.get_running_loop().call_later(REFETCH_RETRY, self.request, space_id)
-                await self._out.put(SyncError(exc))
+                tries = self._failures.get(space_id, 0) + 1
+                if _server_side(exc) and tries < LOAD_ATTEMPTS:
+                    # The server (or the way to it) failed, not the request: try again quietly,
+                    # or this space would stay as it was until its next event.
+                    self._failures[space_id] = tries
+                    log.info("refetch %s (try %d of %d): %s", space_id, tries, LOAD_ATTEMPTS, exc)
+                    asyncio.get_running_loop().call_later(self._retry, self.request, space_id)
+                else:
+                    self._failures.pop(space_id, None)
+                    await self._out.put(SyncError(exc))
                 continue
+            self._failures.pop(space_id, None)
             if not change.empty:
                 await self._out.put(StoreUpdate(change))
 
@@ -227,7 +253,7 @@ class SpaceSync:
                 await self._out.put(FeedStatus("live"))
                 if item.reconnect:
                     try:
-                        await self._out.put(StoreUpdate(await self.load()))
+                        await self._out.put(StoreUpdate(await self.load_retrying()))
                     except KnotError as exc:
                         await self._out.put(SyncError(exc))
             elif isinstance(item, FeedDown):
@@ -257,16 +283,10 @@ class SpaceSync:
                     await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_WAIT)
                 while not self._out.empty():
                     yield self._out.get_nowait()
-                for attempt in range(LOAD_ATTEMPTS):
-                    try:
-                        yield StoreUpdate(await self.load())
-                        break
-                    except KnotError as exc:
-                        if attempt + 1 < LOAD_ATTEMPTS and (exc.status == 0 or exc.status >= 500):
-                            await asyncio.sleep(REFETCH_RETRY)  # the server failed: once more
-                            continue
-                        yield SyncError(exc)
-                        break
+                try:
+                    yield StoreUpdate(await self.load_retrying())
+                except KnotError as exc:
+                    yield SyncError(exc)
             self._snapshot.set()
             while True:
                 getter = asyncio.ensure_future(self._out.get())
@@ -284,3 +304,8 @@ class SpaceSync:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(follower, *workers, return_exceptions=True)
+
+
+def _server_side(error: KnotError) -> bool:
+    """The server, or the way to it, failed (no answer, or a 5xx) — not the request itself."""
+    return error.status == 0 or error.status >= 500

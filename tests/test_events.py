@@ -24,7 +24,7 @@ from knot_tui.knot.feed_items import (
 )
 from knot_tui.knot.models import SpaceRequest
 from knot_tui.sim import Simulator
-from knot_tui.state import FeedStatus, SpaceStore, SpaceSync, StoreUpdate
+from knot_tui.state import LOAD_ATTEMPTS, FeedStatus, SpaceStore, SpaceSync, StoreUpdate, SyncError
 
 FAST_BACKOFF = Backoff(first=0.01, cap=0.05)
 
@@ -197,3 +197,96 @@ async def test_sync_still_loads_when_the_feed_cannot_connect(alice: KnotClient, 
     first = await next_of(updates, StoreUpdate)
     assert first.change.full and store.spaces
     await updates.aclose()
+
+
+async def _items(sync: SpaceSync, *, initial_load: bool = True) -> AsyncIterator[object]:
+    async for item in sync.run(initial_load=initial_load):
+        yield item
+
+
+def _quick_sync(client: KnotClient, store: SpaceStore) -> SpaceSync:
+    return SpaceSync(client, store, feed=lambda c: event_feed(c, backoff=FAST_BACKOFF), retry=0.05)
+
+
+async def _changed_description(
+    sim: Simulator, items: AsyncIterator[object], space_id: str, text: str
+) -> list[object]:
+    """Change a space on the server, then collect items until the store has it (or an error)."""
+    space = sim.world.spaces[space_id]
+    space.description = text
+    sim.world.space_changed(space)
+    seen: list[object] = []
+
+    async def until_done() -> None:
+        async for item in items:
+            seen.append(item)
+            if isinstance(item, SyncError) or (
+                isinstance(item, StoreUpdate) and space_id in item.change.updated
+            ):
+                return
+
+    await asyncio.wait_for(until_done(), 5)
+    return seen
+
+
+async def test_a_refetch_the_server_fails_once_is_retried_quietly(alice: KnotClient, sim: Simulator) -> None:
+    """A 500 or a refused connection on a refetch (knot restarting) is retried, not reported."""
+    store = SpaceStore()
+    sync = _quick_sync(alice, store)
+    items = _items(sync)
+    await next_of(items, StoreUpdate)
+    scratch = next(s for s in store.spaces.values() if s.name == "scratch")
+    sim.chaos.fail(500, f"/api/spaces/{scratch.space_id}", count=LOAD_ATTEMPTS - 1)
+    seen = await _changed_description(sim, items, scratch.space_id, "after two failures")
+    assert not [item for item in seen if isinstance(item, SyncError)]
+    assert store.spaces[scratch.space_id].description == "after two failures"
+    await items.aclose()
+
+
+async def test_a_refetch_that_keeps_failing_is_reported_once(alice: KnotClient, sim: Simulator) -> None:
+    store = SpaceStore()
+    sync = _quick_sync(alice, store)
+    items = _items(sync)
+    await next_of(items, StoreUpdate)
+    scratch = next(s for s in store.spaces.values() if s.name == "scratch")
+    sim.chaos.fail(503, f"/api/spaces/{scratch.space_id}", count=LOAD_ATTEMPTS)
+    seen = await _changed_description(sim, items, scratch.space_id, "never read")
+    errors = [item for item in seen if isinstance(item, SyncError)]
+    assert len(errors) == 1 and errors[0].error.status == 503
+    assert store.spaces[scratch.space_id].description != "never read"
+    await items.aclose()
+
+
+async def test_a_request_refused_by_knot_is_reported_at_once(alice: KnotClient, sim: Simulator) -> None:
+    """A 4xx is the request's fault: trying again would not help, so it is said straight away."""
+    store = SpaceStore()
+    sync = _quick_sync(alice, store)
+    items = _items(sync)
+    await next_of(items, StoreUpdate)
+    scratch = next(s for s in store.spaces.values() if s.name == "scratch")
+    sim.chaos.fail(403, f"/api/spaces/{scratch.space_id}")
+    seen = await _changed_description(sim, items, scratch.space_id, "forbidden")
+    assert [item.error.status for item in seen if isinstance(item, SyncError)] == [403]
+    await items.aclose()
+
+
+async def test_the_reload_after_a_reconnect_survives_a_failing_server(
+    alice: KnotClient, sim: Simulator
+) -> None:
+    store = SpaceStore()
+    sync = _quick_sync(alice, store)
+    items = _items(sync)
+    await next_of(items, StoreUpdate)
+    sim.chaos.fail(502, "/api/users/whoami", count=LOAD_ATTEMPTS - 1)
+    sim.world.hub.close_all()
+    seen: list[object] = []
+
+    async def until_full() -> None:
+        async for item in items:
+            seen.append(item)
+            if isinstance(item, StoreUpdate) and item.change.full:
+                return
+
+    await asyncio.wait_for(until_full(), 5)
+    assert not [item for item in seen if isinstance(item, SyncError)]
+    await items.aclose()

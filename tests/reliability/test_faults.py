@@ -53,7 +53,7 @@ async def test_knot_restarted_on_the_same_port(sim: Simulator) -> None:
         await app.wait_until(
             lambda: app.store.spaces[scratch].state in (SpaceState.STARTING, SpaceState.RUNNING), timeout=10
         )
-        assert not any(sev == "error" for _t, _m, sev in app.notes)
+        assert not [note for note in app.notes if note[2] == "error"]
 
 
 async def test_nomad_and_consul_unreachable_then_back(sim: Simulator) -> None:
