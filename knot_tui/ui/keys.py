@@ -29,6 +29,8 @@ def _display(keys: str) -> str:
         "escape": "esc",
         "pagedown": "PgDn",
         "pageup": "PgUp",
+        "down": "↓",
+        "up": "↑",
     }
     out = []
     for key in keys.split(","):
@@ -51,11 +53,13 @@ def key_table(keymap: Mapping[str, str] | None = None) -> list[KeyRow]:
     """All documented keys, per screen, with the keymap applied."""
     from knot_tui.ui.app import KnotApp
     from knot_tui.ui.screens.spaces import SpacesScreen
+    from knot_tui.ui.widgets.filter_input import FilterInput
 
     keymap = keymap or {}
     sections: list[tuple[str, list[BindingType]]] = [
         ("Everywhere", KnotApp.BINDINGS),
         ("Spaces", SpacesScreen.BINDINGS),
+        ("Spaces: filter box", FilterInput.BINDINGS),
     ]
     for extra in _later_screens():
         sections.append(extra)

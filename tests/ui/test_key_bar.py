@@ -51,3 +51,18 @@ async def test_keymap_overrides_show_in_the_bar(sim: Simulator) -> None:
         _bar_widget, text = _bar(app)
         assert " / Filter " in text or " ^f Filter " in text
         assert text.count("Filter") == 1  # one entry per action
+
+
+async def test_while_typing_a_filter_the_bar_shows_the_boxs_keys(sim: Simulator) -> None:
+    """Letters and `/` type into the box: the bar must not offer them as commands meanwhile."""
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        await pilot.press("slash", *"desk")
+        _bar_widget, text = _bar(app)
+        assert text.startswith(" ↓ To list  ⏎ Keep filter  esc Clear "), text
+        assert "Filter " not in text.replace("Keep filter", "") and " u Start " not in text
+        assert text.rstrip().endswith("^p Palette")
+        await pilot.press("enter")  # back in the list: its keys again
+        _bar_widget, text = _bar(app)
+        assert text.startswith(" n New  u Start ")

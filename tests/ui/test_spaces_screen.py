@@ -178,6 +178,18 @@ async def test_slash_filters_and_escape_clears(sim: Simulator) -> None:
         assert len(rows(app)) == total
         await pilot.press("slash", *"debian", "enter")
         assert set(rows(app)) == {"api-dev", "flaky", "lab"}
+        assert screen(app).table.has_focus
+
+
+async def test_down_from_the_filter_box_keeps_the_filter_and_goes_to_the_list(sim: Simulator) -> None:
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        await pilot.press("slash", *"debian", "down")
+        assert set(rows(app)) == {"api-dev", "flaky", "lab"}
+        assert screen(app).table.has_focus
+        await pilot.press("slash", "escape")  # esc in the box clears it
+        assert not screen(app).options.query and screen(app).table.has_focus
 
 
 async def test_o_cycles_the_sort(sim: Simulator) -> None:

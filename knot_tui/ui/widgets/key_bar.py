@@ -4,13 +4,19 @@ Textual's `Footer` builds one widget per key and recomposes all of them whenever
 bindings change (about 25 ms on the spaces screen, paid before the first frame and on every
 screen switch). `KeyBar` shows the same active bindings (with the keymap applied, disabled
 ones dimmed, the palette key on the right) as a single rendered line; a click presses the key.
+While a text box has focus, keys it would type (`/`, letters) are left out: they no longer
+do what the bar would say.
 """
 
 from __future__ import annotations
 
+import string
+from functools import cache
+
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -51,7 +57,11 @@ class KeyBar(Widget):
         seen: set[str] = set()
         keys: list[tuple[str, str, bool, str]] = []
         palette = None
+        focused = self.screen.focused
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            typed = _typed_characters().get(binding.key)
+            if focused is not None and typed is not None and focused.check_consume_key(binding.key, typed):
+                continue
             item = (app.get_key_display(binding), binding.description, enabled, binding.key)
             if binding.key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
                 palette = item
@@ -97,3 +107,9 @@ class KeyBar(Widget):
                 event.stop()
                 self.app.simulate_key(key)
                 return
+
+
+@cache
+def _typed_characters() -> dict[str, str]:
+    """Key name → the printable character it types ("slash" → "/", "n" → "n")."""
+    return {_character_to_key(char): char for char in string.printable if char.isprintable()}
