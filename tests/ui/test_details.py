@@ -99,7 +99,7 @@ async def test_flapping_check_shows_restarts_and_their_events(sim: Simulator) ->
         restart = next(row for row in table(screen, "#alloc-events") if row[2] == "Restart Signaled")
         assert re.fullmatch(r'healthcheck: check "[^"]+" unhealthy', restart[5])
         terminated = next(row for row in table(screen, "#alloc-events") if row[2] == "Terminated")
-        assert terminated[4] == "143"
+        assert terminated[3] == "143"
         restarts = re.search(r"restarts (\d+)", text(screen, "#alloc-summary"))
         assert restarts and int(restarts.group(1)) >= 1
 

@@ -14,7 +14,8 @@ from knot_tui.text import plain
 from knot_tui.ui.panes.styles import age, clock, health, status
 from knot_tui.ui.widgets.pane import LIVE, Pane
 
-EVENT_COLUMNS = ("Time", "Task", "Type", "Message", "Exit", "Restart")
+#: Short columns first: a long message runs off the pane's right edge without hiding them.
+EVENT_COLUMNS = ("Time", "Task", "Type", "Exit", "Message", "Restart")
 BAD_EVENTS = {"Driver Failure", "Not Restarting", "Killed", "Alloc Unhealthy", "Setup Failure", "Terminated"}
 
 
@@ -67,8 +68,8 @@ def event_cells(task: str, event: TaskEvent) -> list[Text | str]:
         clock(event.when),
         plain(task),
         Text(plain(event.type), style=style or "bold"),
-        Text(plain(event.text), style=style),
         exit_code,
+        Text(plain(event.text), style=style),
         plain(event.restart_reason),
     ]
 

@@ -12,7 +12,8 @@ from knot_tui.text import plain, shorten
 from knot_tui.ui.panes.styles import clock, level
 from knot_tui.ui.widgets.pane import POLLED, Pane
 
-COLUMNS = ("Source", "Check", "Status", "Output", "At")
+#: Output last: a long one runs off the pane's right edge without hiding the time.
+COLUMNS = ("Source", "Check", "Status", "At", "Output")
 
 
 def row_cells(row: HealthRow) -> list[Text | str]:
@@ -20,8 +21,8 @@ def row_cells(row: HealthRow) -> list[Text | str]:
         Text(row.source, style="bold"),
         plain(row.check),
         level(row.status, row.level),
-        Text(shorten(plain(row.output), 64), style="dim" if row.level in ("info", "ok") else ""),
         clock(row.when) if row.when else "",
+        Text(shorten(plain(row.output), 64), style="dim" if row.level in ("info", "ok") else ""),
     ]
 
 
