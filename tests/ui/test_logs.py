@@ -106,6 +106,23 @@ async def test_task_output_resumes_without_gap_or_duplicate(sim: Simulator) -> N
         assert "task dev" in plain(str(screen.query_one("#logs-title").render()))
 
 
+async def test_a_history_longer_than_the_screen_opens_at_its_end(sim: Simulator) -> None:
+    """The first batch brings the scrollbar; the view follows to the last line all the same."""
+    alloc = running_alloc(sim, "api-dev-alice")
+    stdout = alloc.logs[("dev", "stdout")]
+    stdout.rate = 0  # quiet from now on: no later line may hide a view stuck at the top
+    stdout.data += "".join(f"history line {n}\n" for n in range(300)).encode()
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        screen = await open_logs(app, pilot, sim, "alice", "api-dev")
+        await pilot.press("o")
+        log = screen.lines("stdout")
+        await app.wait_until(lambda: "history line 299" in texts(log), timeout=15)
+        await app.wait_until(lambda: log.scroll_y == log.max_scroll_y > 0, timeout=5)
+        assert log.following
+
+
 async def test_bad_data_never_breaks_the_view(sim: Simulator) -> None:
     app = RecordingApp(settings_for(sim, "alice"))
     async with app.run_test(size=SIZE) as pilot:

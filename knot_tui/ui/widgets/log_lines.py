@@ -105,7 +105,7 @@ class LogLines(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True)
         self._resize()
         if self.following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
         else:
             self.pending += added
         self._paint_soon()
@@ -178,7 +178,7 @@ class LogLines(ScrollView, can_focus=True):
         self._cache.clear()
         self._resize()
         if self.following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
         elif anchor is not None:
             self._restore(self._index_near(anchor))
         self.refresh()
@@ -214,6 +214,17 @@ class LogLines(ScrollView, can_focus=True):
         else:
             self._resize()
         if self.following:
+            self._to_end()
+
+    def _to_end(self) -> None:
+        """Show the last line. When this batch brings the scrollbar, the view cannot scroll until
+        the layout that adds it (its size stays the same, so no resize follows): try again then."""
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        if self.scroll_y < self.max_scroll_y:
+            self.call_after_refresh(self._to_end_if_following)
+
+    def _to_end_if_following(self) -> None:
+        if self.following and self.scroll_y < self.max_scroll_y:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def _top_line(self) -> int:
@@ -402,7 +413,7 @@ class LogLines(ScrollView, can_focus=True):
         self.paused = False
         self.pending = 0
         self.cursor_seq = None
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self._to_end()
         self.refresh()
         self.post_message(self.Changed())
 
