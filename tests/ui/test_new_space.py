@@ -85,6 +85,24 @@ async def test_from_n_to_a_running_ubuntu_desktop(sim: Simulator) -> None:
         assert progress.running_unhealthy
 
 
+async def test_keyboard_only_arrows_tab_to_the_name_and_create(sim: Simulator) -> None:
+    """Arrows pick the template, tab goes to the name (not to the form's scroll box)."""
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        form = await _open_form(app, pilot)
+        for _ in form.templates:
+            if form.template is not None and form.template.name == UBUNTU_DESKTOP_NAME:
+                break
+            await pilot.press("down")
+        assert form.template is not None and form.template.name == UBUNTU_DESKTOP_NAME
+        await pilot.press("tab", *"kb-desk")
+        assert form.query_one("#name", Input).value == "kb-desk"
+        await pilot.press("ctrl+s")
+        await app.wait_until(lambda: isinstance(app.screen, ProgressScreen))
+        await app.wait_until(lambda: any(s.name == "kb-desk" for s in app.store.spaces.values()), timeout=10)
+
+
 async def test_install_the_bundled_template_then_a_healthy_desktop(sim: Simulator) -> None:
     for template in sim.world.templates.values():
         if template.name == UBUNTU_DESKTOP_NAME:

@@ -50,7 +50,7 @@ class LoginScreen(Screen[None]):
         return cast("KnotApp", self.app)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="login-scroll"), Vertical(id="login"):
+        with VerticalScroll(id="login-scroll", can_focus=False), Vertical(id="login"):
             yield Label("Sign in to knot", id="login-title")
             if self._reason:
                 yield Static(plain(self._reason), id="login-reason")

@@ -68,7 +68,8 @@ class NewSpaceScreen(Screen[None]):
                 yield Label("Template")
                 yield OptionList(id="templates")
                 yield Button("Install the Ubuntu Desktop template", id="install", variant="warning")
-            with VerticalScroll(id="new-form"):
+            # Not a tab stop: tab from the template list goes straight to the name.
+            with VerticalScroll(id="new-form", can_focus=False):
                 yield Static("", id="template-info")
                 yield Label("Name")
                 yield Input(placeholder="e.g. desk", id="name", max_length=64)
