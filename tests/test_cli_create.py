@@ -51,6 +51,19 @@ def test_wait_until_running(running_sim: Simulator, capsys: pytest.CaptureFixtur
     assert "waited is running" in err and "agent connected" in err
 
 
+def test_wait_warns_about_the_old_ping_check(
+    running_sim: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The docs' Ubuntu Desktop runs, but its /ping check can never pass: said, exit still 0."""
+    assert main(["create", "docs-desk", "--template", "Ubuntu Desktop", "--wait", "--timeout", "60"]) == 0
+    _, err = capsys.readouterr()
+    assert "docs-desk is running" in err
+    assert "warning: This check calls /ping on port 3000" in err
+    assert main(["create", "plain-dev", "--template", "Debian Dev", "--wait", "--timeout", "60"]) == 0
+    _, err = capsys.readouterr()
+    assert "plain-dev is running" in err and "warning" not in err
+
+
 def test_wait_reports_a_failed_allocation(
     sim_thread: SimulatorThread, capsys: pytest.CaptureFixture[str]
 ) -> None:

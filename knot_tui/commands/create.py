@@ -4,16 +4,18 @@ The same validation as the form: knot's name rule, your existing names, a known 
 template, known custom fields. With `--wait` it returns when the space runs with its agent
 connected (exit 0), or when it fails: stopped again, or (with Nomad configured) a failed
 allocation, or the timeout (exit 1). The space id goes to stdout; progress to stderr.
+A running space whose Nomad job carries the old `/ping` check gets a warning (still exit 0).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 
 from knot_tui.config import Settings
-from knot_tui.diagnose import allocation_failure
+from knot_tui.diagnose import STALE_PING, allocation_failure, stale_ping_check
 from knot_tui.knot.client import KnotClient
 from knot_tui.knot.errors import KnotError, KnotNotFound
 from knot_tui.knot.events import event_feed
@@ -27,11 +29,13 @@ from knot_tui.knot.models import (
     Template,
     name_problem,
 )
-from knot_tui.monitor import ALLOCATION, PaneData, SpaceMonitor
+from knot_tui.monitor import ALLOCATION, JOB, PaneData, SpaceMonitor
 from knot_tui.services import Services
 from knot_tui.text import plain
 
 EXIT_OK, EXIT_FAILED = 0, 1
+#: Seconds to wait, once knot says the space runs, for Nomad's job (to check its health checks).
+JOB_GRACE = 3.0
 
 
 class Refused(Exception):
@@ -83,15 +87,22 @@ def _running(space: Space) -> bool:
     return space.state is SpaceState.RUNNING and space.has_state
 
 
-async def wait_for_space(services: Services, space_id: str, template: Template) -> None:
-    """Return when the space runs with its agent; raise `Refused` when it fails."""
+async def wait_for_space(services: Services, space_id: str, template: Template) -> list[str]:
+    """Return when the space runs with its agent (with warnings about it, if any); raise
+    `Refused` when it fails."""
     knot = services.knot
     failure: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    warnings: list[str] = []
+    job_read = asyncio.Event()
 
     async def watch_nomad() -> None:
         space = await knot.get_space(space_id)
         details = await knot.template(template.template_id)
         async for item in SpaceMonitor(services, space, details).run():
+            if isinstance(item, PaneData) and item.pane == JOB:
+                if stale_ping_check(item.value) and STALE_PING not in warnings:
+                    warnings.append(STALE_PING)
+                job_read.set()
             if isinstance(item, PaneData) and item.pane == ALLOCATION:
                 reason = allocation_failure(item.value)
                 if reason and not failure.done():
@@ -129,10 +140,14 @@ async def wait_for_space(services: Services, space_id: str, template: Template) 
     waiter = asyncio.ensure_future(_first(tasks[0], failure))
     try:
         await waiter
+        if len(tasks) > 1:  # knot said "running": Nomad's job is read by now, or soon
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(job_read.wait(), JOB_GRACE)
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+    return warnings
 
 
 async def _first(knot_task: asyncio.Future[None], failure: asyncio.Future[str]) -> None:
@@ -158,10 +173,12 @@ async def create(settings: Settings, args: argparse.Namespace) -> int:
         say(f"starting {request.name}")
         if args.wait:
             try:
-                await asyncio.wait_for(wait_for_space(services, space_id, template), args.timeout)
+                warnings = await asyncio.wait_for(wait_for_space(services, space_id, template), args.timeout)
             except TimeoutError:
                 raise Refused(f"{request.name} did not run within {args.timeout:.0f} s") from None
             say(f"{request.name} is running")
+            for warning in warnings:
+                say(f"warning: {warning}")
         return EXIT_OK
     except Refused as exc:
         say(f"refused: {exc}")
