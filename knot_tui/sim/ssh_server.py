@@ -56,28 +56,49 @@ class _Auth(asyncssh.SSHServer):
 
 
 def run_command(space: SimSpace, username: str, line: str) -> tuple[str, bool]:
-    """Output of one shell line and whether the shell should exit."""
+    """Output of one shell line (commands joined by `;` or `&&`) and whether the shell should exit."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&")
+    lexer.whitespace_split = True
     try:
-        words = shlex.split(line)
+        tokens = list(lexer)
     except ValueError:
         return "sh: syntax error\n", False
+    output = []
+    words: list[str] = []
+    for part in [*tokens, ";"]:
+        if part not in (";", "&&"):
+            words.append(part)
+            continue
+        text, ok, leave = _one_command(space, username, words)
+        output.append(text)
+        words = []
+        if leave:
+            return "".join(output), True
+        if part == "&&" and not ok:
+            break
+    return "".join(output), False
+
+
+def _one_command(space: SimSpace, username: str, words: list[str]) -> tuple[str, bool, bool]:
+    """(output, succeeded, exit the shell) of one simple command."""
     if not words:
-        return "", False
+        return "", True, False
     cmd, args = words[0], words[1:]
     if cmd == "exit":
-        return "", True
+        return "", True, True
     if cmd == "echo":
-        return " ".join(args) + "\n", False
+        return " ".join(args) + "\n", True, False
     if cmd == "hostname":
-        return space.name + "\n", False
+        return space.name + "\n", True, False
     if cmd == "whoami":
-        return username + "\n", False
+        return username + "\n", True, False
     if cmd == "pwd":
-        return f"/home/{username}\n", False
+        return f"/home/{username}\n", True, False
     if cmd == "uname":
-        return ("Linux " + space.name + " 6.1.0-knot x86_64\n") if args else "Linux\n", False
+        return ("Linux " + space.name + " 6.1.0-knot x86_64\n") if args else "Linux\n", True, False
     return (
         f"{cmd}: command not found (this simulated space knows echo, hostname, whoami, pwd, uname, exit)\n",
+        False,
         False,
     )
 
