@@ -73,6 +73,7 @@ def connect(world: World, space: SimSpace) -> SimAgent:
     agent.memory_used_bytes = int(agent.memory_limit_bytes * (0.15 + world.live_rng.random() * 0.3))
     agent.disk_used_bytes = int(agent.disk_limit_bytes * (0.05 + world.live_rng.random() * 0.4))
     space.agent = agent
+    space.agent_lost = False
     owner = world.users.get(space.user_id)
     log(
         world,

@@ -60,7 +60,10 @@ def _agent_fields(world: World, space: SimSpace) -> dict[str, Any]:
 
 def _health(world: World, space: SimSpace) -> tuple[bool, bool]:
     known = not world.is_remote(space)
-    healthy = space.agent.healthy if (space.agent is not None and known) else True
+    if space.agent is not None:
+        healthy = space.agent.healthy if known else True
+    else:  # an agent that went away from a deployed space leaves it unhealthy
+        healthy = not (known and space.agent_lost and space.is_deployed)
     return healthy, known
 
 

@@ -915,7 +915,9 @@ class NomadCluster:
     # ---- nodes -----------------------------------------------------------------------
 
     def node_goes_away(self, node: Node) -> None:
-        """The node stops answering: its allocations turn `unknown`, its checks go critical."""
+        """The node stops answering: its allocations turn `unknown`, its checks go critical, and
+        the knot agents in them lose their connection to knot, which marks those spaces
+        unhealthy (`agent_server/server.go`, knot-api.md §7.3)."""
         node.reachable = False
         node.status = "down"
         for alloc in list(self.allocs.values()):
@@ -930,6 +932,11 @@ class NomadCluster:
                         self.consul_index,
                     )
                 self._touch(alloc)
+                space = self.world.spaces.get(alloc.space_id)
+                if space is not None and space.agent is not None:
+                    sim_agent.disconnect(self.world, space)
+                    space.agent_lost = True
+                    self.world.space_changed(space)
 
     async def node_goes_away_later(self, node: Node, after: float = NODE_GOES_AWAY_AFTER) -> None:
         await self.world.clock.sleep(after)

@@ -203,6 +203,8 @@ class SimSpace:
     stack_prefix: str = ""
     volume_data: dict[str, dict[str, str]] = field(default_factory=dict)
     agent: SimAgent | None = None
+    #: The agent's connection dropped while the space was deployed: knot says unhealthy.
+    agent_lost: bool = False
     #: Simulation only: per-space fault overriding the template's.
     fault: str = ""
     #: knot's `container_id`/`nomad_namespace` (DB only, never in the API): (namespace, job id).

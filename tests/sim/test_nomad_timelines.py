@@ -151,6 +151,10 @@ async def test_a_node_that_goes_away(sim: Simulator, gateways: GatewayFactory, s
         and first.state == "reconnecting"
         and "No path to node" in first.detail
     )
+    # knot loses the agent in that allocation: the space reads unhealthy, without agent state.
+    async with KnotClient(connection(sim, "admin")) as knot:
+        space = await knot.get_space(ops.space_id)
+    assert space.state is SpaceState.RUNNING and not space.has_state and not space.healthy
 
 
 async def test_stop_deregisters(sim: Simulator, gateways: GatewayFactory) -> None:
