@@ -10,7 +10,7 @@ from textual.widgets import Input
 from knot_tui.sim import Simulator
 from knot_tui.ui.widgets.key_bar import KeyBar
 
-from .helpers import RecordingApp, ready, settings_for
+from .helpers import RecordingApp, ready, select, settings_for
 
 SIZE = (160, 40)
 
@@ -66,3 +66,22 @@ async def test_while_typing_a_filter_the_bar_shows_the_boxs_keys(sim: Simulator)
         await pilot.press("enter")  # back in the list: its keys again
         _bar_widget, text = _bar(app)
         assert text.startswith(" n New  u Start ")
+
+
+async def test_a_confirmation_shows_its_own_keys(sim: Simulator) -> None:
+    """Under a dialog, the bar names the dialog's keys, not the list's (which do nothing there)."""
+    from knot_tui.ui.screens.confirm import ConfirmScreen
+
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        for name in ("api-dev", "desk"):
+            await select(app, sim, "alice", name)
+            await pilot.press("space")
+        await pilot.press("d")  # stop the marked ones: asks first
+        await app.wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+        _bar_widget, text = _bar(app)
+        assert text.startswith(" esc Cancel  y Confirm "), text
+        assert " u Start " not in text
+        await pilot.press("n")
+        await app.wait_until(lambda: not isinstance(app.screen, ConfirmScreen))

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from knot_tui.text import plain
+from knot_tui.ui.widgets.key_bar import KeyBar
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -46,6 +47,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm, id="confirm", variant="error" if self._danger else "primary")
+        yield KeyBar()  # the dialog's keys, over the screen's underneath
 
     def on_mount(self) -> None:
         self.query_one("#cancel" if self._danger else "#confirm", Button).focus()
@@ -78,6 +80,7 @@ class TypedConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm, id="confirm", variant="error", disabled=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#typed", Input).focus()

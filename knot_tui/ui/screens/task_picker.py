@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from knot_tui.logs.targets import TaskTarget
 from knot_tui.text import plain
 from knot_tui.ui.panes.styles import status
+from knot_tui.ui.widgets.key_bar import KeyBar
 
 
 class TaskPickerScreen(ModalScreen[TaskTarget | None]):
@@ -36,6 +37,7 @@ class TaskPickerScreen(ModalScreen[TaskTarget | None]):
                     prompt.append(f"  on {plain(target.node)}", style="dim")
                 options.append(Option(prompt, id=str(i)))
             yield OptionList(*options, id="task-options")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         options = self.query_one("#task-options", OptionList)
