@@ -273,3 +273,18 @@ async def test_choose_the_allocation_and_task(sim: Simulator) -> None:
         await app.wait_until(lambda: screen.target is not None and screen.target != first)
         assert screen.source == "stdout"
         assert screen.target.alloc_id[:8] in plain(str(screen.query_one("#logs-title").render()))  # type: ignore[union-attr]
+
+
+async def test_a_search_typed_in_one_burst_lands_in_the_box(sim: Simulator) -> None:
+    """`/`, then letters that are also log keys (p pauses, w wraps), queued at once."""
+    from textual import events
+
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        screen = await open_logs(app, pilot, sim, "alice", "api-dev")
+        log = screen.lines()
+        for key, char in [("slash", "/"), *[(c, c) for c in "pw"]]:
+            app.post_message(events.Key(key, char))  # as the driver queues a burst
+        await app.wait_until(lambda: screen.query_one("#logs-input", Input).value == "pw", timeout=5)
+        assert not log.paused and not log.view.wrap

@@ -307,3 +307,19 @@ async def test_status_bar_tells_the_truth(sim: Simulator) -> None:
         await ready(bare)
         bar = str(bare.screen.query_one("StatusBar").render())
         assert "nomad ● not configured" in bar and cell(bare, space_id(sim, "alice", "desk"), "nomad") == ""
+
+
+async def test_typing_a_filter_in_one_burst_never_runs_list_keys(sim: Simulator) -> None:
+    """`/desk` arriving at once (a fast typist, a paste): every letter lands in the box, none
+    runs as a key of the list (d stops, s opens SSH) while the box is still being mounted."""
+    from textual import events
+
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        for key, char in [("slash", "/"), *[(c, c) for c in "desk"]]:
+            app.post_message(events.Key(key, char))  # as the driver queues a burst
+        await app.wait_until(lambda: screen(app).options.query == "desk", timeout=5)
+        await pilot.pause()
+        assert not app.notes and not app.pending_seen, (app.notes, app.pending_seen)
+        assert app.screen is screen(app) and app.screen.focused is app.screen.query_one("#spaces-filter")

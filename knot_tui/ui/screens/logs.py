@@ -103,12 +103,26 @@ class LogsScreen(Screen[None]):
         Binding("o", "source('stdout')", "stdout", id="logs.stdout", tooltip="The Nomad task's stdout"),
         Binding("e", "source('stderr')", "stderr", id="logs.stderr", tooltip="The Nomad task's stderr"),
         Binding("A", "pick_task", "Alloc/task", id="logs.task", tooltip="Choose the allocation and task"),
+        # search and filter are priority bindings (run before the next key is handed on), so
+        # what is typed right after `/` or `f` lands in the box, not on the log's keys.
         Binding(
-            "slash", "search", "Search", id="logs.search", tooltip="Search: highlight matches; n / N jump"
+            "slash",
+            "search",
+            "Search",
+            id="logs.search",
+            tooltip="Search: highlight matches; n / N jump",
+            priority=True,
         ),
         Binding("n", "next_match", "Next", id="logs.next", show=False, tooltip="Next match"),
         Binding("N", "previous_match", "Previous", id="logs.previous", show=False, tooltip="Previous match"),
-        Binding("f", "filter", "Filter", id="logs.filter", tooltip="Show only lines containing the text"),
+        Binding(
+            "f",
+            "filter",
+            "Filter",
+            id="logs.filter",
+            tooltip="Show only lines containing the text",
+            priority=True,
+        ),
         Binding("w", "wrap", "Wrap", id="logs.wrap", tooltip="Wrap long lines on/off"),
         Binding("t", "stamps", "Times", id="logs.stamps", show=False, tooltip="Timestamps on/off"),
         Binding("p", "pause", "Pause", id="logs.pause", tooltip="Pause/resume following (nothing is lost)"),
@@ -362,6 +376,10 @@ class LogsScreen(Screen[None]):
 
     # ---- search, filter ----------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In the box, `/` and `f` are characters.
+        return not (action in ("search", "filter") and isinstance(self.focused, Input))
+
     def _open_input(self, mode: str) -> None:
         self.input_mode = mode
         row = self.query_one("#logs-input-row")
@@ -376,7 +394,7 @@ class LogsScreen(Screen[None]):
             if mode == "search"
             else "show only lines containing this text (case-insensitive unless it has capitals)"
         )
-        box.focus()
+        self.set_focus(box)  # now, not after keys already queued (as `focus()` would)
         box.select_all()  # typing replaces it; an arrow key keeps it
 
     def _close_input(self) -> None:

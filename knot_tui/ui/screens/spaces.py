@@ -98,6 +98,9 @@ class SpacesScreen(Screen[None]):
             "Filter",
             id="spaces.filter",
             tooltip="Filter by name, user, template, zone, state; !word excludes",
+            # Run by the app before it hands on the next key: the letters typed right after
+            # `/` go to the box, never to the list (where `d` stops and `s` opens SSH).
+            priority=True,
         ),
         Binding(
             "o",
@@ -400,6 +403,10 @@ class SpacesScreen(Screen[None]):
             return
         app.set_all_users(not app.store.all_users)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In the box, `/` is a character (the binding is a priority one, seen before the box).
+        return not (action == "filter" and isinstance(self.focused, Input))
+
     def _filter_box(self) -> FilterInput | None:
         found = self.query("#spaces-filter")
         return found.first(FilterInput) if found else None
@@ -415,7 +422,7 @@ class SpacesScreen(Screen[None]):
             await self.mount(box, before=self.query_one(StatusBar))
         box.display = True
         box.value = self.options.query
-        box.focus()
+        self.set_focus(box)  # now, not after the keys already queued (as `focus()` would)
 
     def apply_query(self, query: str) -> None:
         """The filter box changed (called while it handles the key: see FilterInput)."""
