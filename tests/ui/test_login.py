@@ -32,6 +32,14 @@ async def _type(pilot, selector: str, text: str) -> None:  # type: ignore[no-unt
     await pilot.press(*text) if text else None
 
 
+async def test_the_demo_hint_is_on_screen_in_an_80x24_terminal(isolated_env: Path) -> None:
+    app = RecordingApp(resolve(env={}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        hint = app.screen.query_one("#login-hint")
+        assert hint.region.height > 0 and hint.region.bottom <= 23  # above the key bar, unscrolled
+
+
 async def test_no_configuration_opens_login_with_a_demo_hint(sim: Simulator, isolated_env: Path) -> None:
     settings = resolve(env={})
     app = RecordingApp(settings)

@@ -52,6 +52,8 @@ class LoginScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="login-scroll", can_focus=False), Vertical(id="login"):
             yield Label("Sign in to knot", id="login-title")
+            if not self.knot_app.settings.server:  # first thing read, even on an 80x24 terminal
+                yield Static(DEMO_HINT, id="login-hint", markup=True)
             if self._reason:
                 yield Static(plain(self._reason), id="login-reason")
             yield Label("Server")
@@ -69,8 +71,6 @@ class LoginScreen(Screen[None]):
             with Horizontal(classes="login-buttons"):
                 yield Button("Use token", id="use-token")
             yield Static("", id="login-error")
-            if not self.knot_app.settings.server:
-                yield Static(DEMO_HINT, id="login-hint", markup=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
