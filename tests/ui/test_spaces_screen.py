@@ -323,3 +323,14 @@ async def test_typing_a_filter_in_one_burst_never_runs_list_keys(sim: Simulator)
         await pilot.pause()
         assert not app.notes and not app.pending_seen, (app.notes, app.pending_seen)
         assert app.screen is screen(app) and app.screen.focused is app.screen.query_one("#spaces-filter")
+
+
+async def test_an_80_column_terminal_fills_the_room_a_wide_column_left(sim: Simulator) -> None:
+    """Template is too wide for 80 columns, but the narrower Uptime (dropped before it) fits."""
+    app = RecordingApp(settings_for(sim, "admin"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await pilot.press("a")
+        await app.wait_until(lambda: "user" in screen(app).table.visible_columns)
+        visible = screen(app).table.visible_columns
+        assert visible == ["mark", "name", "user", "state", "health", "nomad", "uptime"], visible

@@ -261,16 +261,25 @@ class VirtualTable(ScrollView, can_focus=True):
         self._scroll_cursor_visible()
 
     def _compute_layout(self, width: int) -> list[tuple[Column, int]]:
+        def need(cols: list[Column]) -> int:
+            return sum(c.width for c in cols) + len(cols) - 1 + 2
+
         columns = list(self._columns)
+        dropped: list[Column] = []
         while columns:
-            need = sum(c.width for c in columns) + len(columns) - 1 + 2
-            if need <= width or len(columns) == 1:
+            if need(columns) <= width or len(columns) == 1:
                 break
             drop = max(columns, key=lambda c: (c.priority, columns.index(c)))
             if drop.priority == 0:
                 break
             columns.remove(drop)
-        fixed = sum(c.width for c in columns) + len(columns) - 1 + 2
+            dropped.append(drop)
+        # A narrow column dropped before a wide one may fit in the room the wide one left.
+        for column in sorted(dropped, key=lambda c: c.priority):
+            candidate = [c for c in self._columns if c in columns or c is column]
+            if need(candidate) <= width:
+                columns = candidate
+        fixed = need(columns)
         spare = max(0, width - fixed)
         flex = [c for c in columns if c.flex]
         layout = []
