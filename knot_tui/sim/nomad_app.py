@@ -154,20 +154,33 @@ async def list_jobs(request: web.Request) -> web.StreamResponse:
     return _json([j.stub(cluster.job_summary(j), meta) for j in jobs], cluster.index_of("jobs"))
 
 
-async def read_job(request: web.Request) -> web.StreamResponse:
+async def _job_read(
+    request: web.Request, index: Callable[[NomadCluster, str], int] | None = None
+) -> tuple[NomadCluster, str] | web.Response:
+    """What every job endpoint does first: `read-job` in the request's namespace, then (with
+    `index`) the blocking query. A refusal comes back as the response to send."""
     cluster = _cluster(request)
     namespace = _namespace(request)
-    job_id = request.match_info["job_id"]
     if not request[TOKEN].can(namespace, "read-job"):
         return permission_denied()
+    if index is not None:
+        refused = await block(request, lambda: index(cluster, namespace))
+        if refused is not None:
+            return refused
+    return cluster, namespace
 
-    def current() -> int:
+
+async def read_job(request: web.Request) -> web.StreamResponse:
+    job_id = request.match_info["job_id"]
+
+    def current(cluster: NomadCluster, namespace: str) -> int:
         job = cluster.jobs.get((namespace, job_id))
         return job.modify_index if job else cluster.index_of("jobs")
 
-    refused = await block(request, current)
-    if refused is not None:
-        return refused
+    ready = await _job_read(request, current)
+    if isinstance(ready, web.Response):
+        return ready
+    cluster, namespace = ready
     job = cluster.jobs.get((namespace, job_id))
     if job is None:
         return _text(404, "job not found")
@@ -175,25 +188,19 @@ async def read_job(request: web.Request) -> web.StreamResponse:
 
 
 async def job_allocations(request: web.Request) -> web.StreamResponse:
-    cluster = _cluster(request)
-    namespace = _namespace(request)
-    if not request[TOKEN].can(namespace, "read-job"):
-        return permission_denied()
-    refused = await block(request, lambda: cluster.index_of("allocs"))
-    if refused is not None:
-        return refused
+    ready = await _job_read(request, lambda cluster, _ns: cluster.index_of("allocs"))
+    if isinstance(ready, web.Response):
+        return ready
+    cluster, namespace = ready
     allocs = cluster.job_allocs(namespace, request.match_info["job_id"])
     return _json([a.stub() for a in allocs], cluster.index_of("allocs"))
 
 
 async def job_deployments(request: web.Request) -> web.StreamResponse:
-    cluster = _cluster(request)
-    namespace = _namespace(request)
-    if not request[TOKEN].can(namespace, "read-job"):
-        return permission_denied()
-    refused = await block(request, lambda: cluster.index_of("deployment"))
-    if refused is not None:
-        return refused
+    ready = await _job_read(request, lambda cluster, _ns: cluster.index_of("deployment"))
+    if isinstance(ready, web.Response):
+        return ready
+    cluster, namespace = ready
     job_id = request.match_info["job_id"]
     found = sorted(
         (d for d in cluster.deployments.values() if d.namespace == namespace and d.job_id == job_id),
@@ -203,22 +210,19 @@ async def job_deployments(request: web.Request) -> web.StreamResponse:
 
 
 async def job_deployment(request: web.Request) -> web.StreamResponse:
-    cluster = _cluster(request)
-    namespace = _namespace(request)
-    if not request[TOKEN].can(namespace, "read-job"):
-        return permission_denied()
-    refused = await block(request, lambda: cluster.index_of("deployment"))
-    if refused is not None:
-        return refused
+    ready = await _job_read(request, lambda cluster, _ns: cluster.index_of("deployment"))
+    if isinstance(ready, web.Response):
+        return ready
+    cluster, namespace = ready
     latest = cluster.latest_deployment(namespace, request.match_info["job_id"])
     return _json(latest.to_json() if latest else None, cluster.index_of("deployment"))
 
 
 async def job_summary(request: web.Request) -> web.StreamResponse:
-    cluster = _cluster(request)
-    namespace = _namespace(request)
-    if not request[TOKEN].can(namespace, "read-job"):
-        return permission_denied()
+    ready = await _job_read(request)
+    if isinstance(ready, web.Response):
+        return ready
+    cluster, namespace = ready
     job = cluster.jobs.get((namespace, request.match_info["job_id"]))
     if job is None:
         return _text(404, "job not found")
