@@ -85,3 +85,15 @@ async def test_a_confirmation_shows_its_own_keys(sim: Simulator) -> None:
         assert " u Start " not in text
         await pilot.press("n")
         await app.wait_until(lambda: not isinstance(app.screen, ConfirmScreen))
+
+
+async def test_help_shows_how_to_close_it(sim: Simulator) -> None:
+    from knot_tui.ui.screens.help import HelpScreen
+
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        await pilot.press("question_mark")
+        await app.wait_until(lambda: isinstance(app.screen, HelpScreen))
+        _bar_widget, text = _bar(app)
+        assert text.startswith(" esc Close "), text

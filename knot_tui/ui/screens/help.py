@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from knot_tui.ui.keys import KeyRow, key_table
+from knot_tui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from knot_tui.ui.app import KnotApp
@@ -51,6 +52,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(TIPS, style="dim"), id="help-tips")
             if app.settings.keymap:
                 yield Static(Text(f"Keymap overrides from {app.settings.config_file}.", style="italic"))
+        yield KeyBar()
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
