@@ -2,7 +2,7 @@
 
 Each action shows an immediate "pending" state on the row, runs the API call in a worker,
 and lets knot's events bring the real state. Refusals are explained (a 423 on delete
-offers to stop first), bulk stops and deletes are confirmed, `--read-only` refuses all.
+offers to stop first), bulk actions and deletes are confirmed, `--read-only` refuses all.
 """
 
 from __future__ import annotations
@@ -41,6 +41,51 @@ class SpaceLifecycle:
         return me is not None and space.user_id != me.user_id
 
     # ---- actions -----------------------------------------------------------------------
+
+    def start_many(self, spaces: list[Space]) -> None:
+        """Start the marked spaces that are stopped here (asks first)."""
+        if self._refuse_read_only("starting spaces"):
+            return
+        startable = [s for s in spaces if s.state is SpaceState.STOPPED and not s.is_remote]
+        self._bulk(spaces, startable, "Start", "starting", "start", "They start and use their quota.")
+
+    def restart_many(self, spaces: list[Space]) -> None:
+        """Restart the marked spaces that run (asks first)."""
+        if self._refuse_read_only("restarting spaces"):
+            return
+        running = [s for s in spaces if s.state is SpaceState.RUNNING]
+        self._bulk(spaces, running, "Restart", "restarting", "restart", "Their desktops and sessions end.")
+
+    def _bulk(
+        self, marked: list[Space], eligible: list[Space], verb: str, pending: str, action: str, effect: str
+    ) -> None:
+        if not eligible:
+            self.app.notify(
+                f"None of the {len(marked)} marked spaces can be {action}ed here.",
+                title=f"Cannot {action}",
+                severity="warning",
+            )
+            return
+
+        async def confirm_then_act() -> None:
+            n = len(eligible)
+            message = f"{verb} {n} space{'s' if n > 1 else ''}? {effect}"
+            left = len(marked) - n
+            if left:
+                message += f"\n{left} marked space(s) are not in a state to {action} and are left alone."
+            confirmed = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    f"{verb} spaces",
+                    message,
+                    items=[self._label(s) for s in eligible],
+                    confirm=verb,
+                    danger=action != "start",
+                )
+            )
+            if confirmed:
+                await asyncio.gather(*(self._call(s, pending, action) for s in eligible))
+
+        self.app.run_worker(confirm_then_act(), group="actions", exit_on_error=False)
 
     def start(self, space: Space) -> None:
         if self._refuse_read_only("starting spaces"):

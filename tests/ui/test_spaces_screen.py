@@ -114,6 +114,35 @@ async def test_space_marks_and_d_stops_them_all_after_a_confirm_listing_them(sim
         await app.wait_until(lambda: all(state_of(app, i) is SpaceState.STOPPED for i in ids), timeout=20)
 
 
+async def test_marks_also_start_and_restart_what_they_can(sim: Simulator) -> None:
+    """u and r act on the marked spaces in a state for it, list them, and say what is left."""
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        for name in ("api-dev", "scratch"):
+            await select(app, sim, "alice", name)
+            await pilot.press("space")
+        await pilot.press("u")
+        await app.wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+        listed = [str(label.render()) for label in app.screen.query("#dialog-items Label")]
+        assert listed == ["• scratch"]  # api-dev runs already
+        assert "1 marked space(s) are not in a state to start" in str(
+            app.screen.query_one("#dialog-message").render()
+        )
+        await pilot.press("y")
+        scratch = space_id(sim, "alice", "scratch")
+        await app.wait_until(lambda: state_of(app, scratch) is not SpaceState.STOPPED, timeout=10)
+
+        await pilot.press("r")
+        await app.wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+        listed = [str(label.render()) for label in app.screen.query("#dialog-items Label")]
+        assert listed[0] == "• api-dev" and set(listed) <= {"• api-dev", "• scratch"}  # scratch: if up
+        await pilot.press("y")
+        api_dev = space_id(sim, "alice", "api-dev")
+        await app.wait_until(lambda: (api_dev, "restarting") in app.pending_seen, timeout=10)
+        assert not [n for n in app.notes if n[2] == "error"]
+
+
 async def test_ctrl_d_deletes_after_the_name_is_typed(sim: Simulator) -> None:
     app = RecordingApp(settings_for(sim, "alice"))
     async with app.run_test(size=SIZE) as pilot:

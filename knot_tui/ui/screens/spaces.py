@@ -61,7 +61,9 @@ class SpacesScreen(Screen[None]):
             tooltip="Open the space: knot, Nomad allocations, checks, volume",
         ),
         Binding("n", "new", "New", id="spaces.new", tooltip="Create a space from a template"),
-        Binding("u", "start", "Start", id="spaces.start", tooltip="Start the selected space"),
+        Binding(
+            "u", "start", "Start", id="spaces.start", tooltip="Start the selected space, or every marked one"
+        ),
         Binding(
             "d",
             "stop",
@@ -69,7 +71,13 @@ class SpacesScreen(Screen[None]):
             id="spaces.stop",
             tooltip="Stop the selected space, or every marked one (asks first)",
         ),
-        Binding("r", "restart", "Restart", id="spaces.restart", tooltip="Restart the selected space"),
+        Binding(
+            "r",
+            "restart",
+            "Restart",
+            id="spaces.restart",
+            tooltip="Restart the selected space, or every marked one (asks first)",
+        ),
         Binding(
             "ctrl+d",
             "delete",
@@ -131,7 +139,13 @@ class SpacesScreen(Screen[None]):
             show=False,
             tooltip="Group by user, state or health",
         ),
-        Binding("space", "mark", "Mark", id="spaces.mark", tooltip="Mark the space for a bulk stop"),
+        Binding(
+            "space",
+            "mark",
+            "Mark",
+            id="spaces.mark",
+            tooltip="Mark the space: u, d and r then act on every marked one",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -319,21 +333,30 @@ class SpacesScreen(Screen[None]):
     def action_new(self) -> None:
         self.knot_app.open_new_space()
 
+    def _marked(self) -> list[Space]:
+        store = self.knot_app.store
+        marked = [store.spaces[k] for k in self.table.marked if k in store.spaces]
+        return sorted(marked, key=lambda s: (s.username, s.name))
+
     def action_start(self) -> None:
+        if marked := self._marked():
+            self.knot_app.lifecycle.start_many(marked)
+            return
         space = self._need_selection()
         if space is not None:
             self.knot_app.lifecycle.start(space)
 
     def action_restart(self) -> None:
+        if marked := self._marked():
+            self.knot_app.lifecycle.restart_many(marked)
+            return
         space = self._need_selection()
         if space is not None:
             self.knot_app.lifecycle.restart(space)
 
     def action_stop(self) -> None:
-        store = self.knot_app.store
-        marked = [store.spaces[k] for k in self.table.marked if k in store.spaces]
-        if marked:
-            self.knot_app.lifecycle.stop(sorted(marked, key=lambda s: (s.username, s.name)))
+        if marked := self._marked():
+            self.knot_app.lifecycle.stop(marked)
             return
         space = self._need_selection()
         if space is not None:
