@@ -363,3 +363,22 @@ async def test_an_80_column_terminal_fills_the_room_a_wide_column_left(sim: Simu
         await app.wait_until(lambda: "user" in screen(app).table.visible_columns)
         visible = screen(app).table.visible_columns
         assert visible == ["mark", "name", "user", "state", "health", "nomad", "uptime"], visible
+
+
+async def test_a_click_on_a_column_title_sorts_by_it(sim: Simulator) -> None:
+    from knot_tui.ui.widgets.virtual_table import VirtualTable
+
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        table = screen(app).table
+
+        def x_of(column: str) -> int:
+            return next(x for x in range(SIZE[0]) if table.column_at(x) == column)
+
+        await pilot.click(VirtualTable, offset=(x_of("state"), 0))
+        await app.wait_until(lambda: screen(app).options.sort == "state")
+        assert rows(app)[-1] in ("old-desk", "scratch")  # stopped spaces last
+        await pilot.click(VirtualTable, offset=(x_of("nomad"), 0))  # not a sort: nothing changes
+        await pilot.pause()
+        assert screen(app).options.sort == "state"

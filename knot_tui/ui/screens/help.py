@@ -22,8 +22,9 @@ TIPS = """\
 Filter with / : words must all match (name, user, template, zone, state); !word excludes.
 f keeps only spaces that need attention: unhealthy, starting for over 2 minutes, a failed,
 lost or unknown Nomad allocation, or an update available. a shows every user's spaces
-(Manage Spaces permission), g groups them by user, state or health, o changes the sort.
-space marks spaces for a bulk stop (d). ctrl+p opens the command palette.
+(Manage Spaces permission), g groups them by user, state or health, o (or a click on a
+column title) changes the sort. space marks spaces: u, d and r then act on all of them.
+ctrl+p opens the command palette.
 """
 
 

@@ -397,6 +397,13 @@ class SpacesScreen(Screen[None]):
         self.options = replace(self.options, sort=sorts[(current + 1) % len(sorts)])
         self.rebuild()
 
+    @on(VirtualTable.HeaderClicked)
+    def sort_by_header(self, event: VirtualTable.HeaderClicked) -> None:
+        """A click on a column title sorts by it, for the columns `o` can sort by."""
+        if event.column in view.SORTS and event.column != self.options.sort:
+            self.options = replace(self.options, sort=event.column)
+            self.rebuild()
+
     def action_group(self) -> None:
         groups = [g for g in view.GROUPS if g != "user" or self.options.all_users]
         current = groups.index(self.options.group) if self.options.group in groups else 0

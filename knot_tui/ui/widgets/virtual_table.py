@@ -99,6 +99,14 @@ class VirtualTable(ScrollView, can_focus=True):
             self.table = table
             self.key = key
 
+    class HeaderClicked(Message):
+        """A click on a column's title (the screen may sort by it)."""
+
+        def __init__(self, table: VirtualTable, column: str) -> None:
+            super().__init__()
+            self.table = table
+            self.column = column
+
     def __init__(self, provider: CellProvider, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._provider = provider
@@ -245,12 +253,25 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         if event.y < 1:
+            column = self.column_at(event.x + round(self.scroll_offset.x))
+            if column is not None:
+                self.post_message(self.HeaderClicked(self, column))
             return
         index = round(self.scroll_offset.y) + event.y - 1
         if 0 <= index < len(self._rows) and not self._rows[index].group:
             self._set_cursor(index)
             if event.chain >= 2:
                 self.action_select()
+
+    def column_at(self, x: int) -> str | None:
+        """The key of the column drawn at cell `x` (gaps count for the column left of them)."""
+        self._ensure_layout()
+        start = 1  # the row's left margin
+        for column, width in self._layout:
+            if start <= x <= start + width:
+                return column.key
+            start += width + 1
+        return None
 
     # ---- layout ----------------------------------------------------------------------
 
