@@ -29,7 +29,7 @@ from knot_tui.knot.models import (
     Template,
     name_problem,
 )
-from knot_tui.monitor import ALLOCATION, JOB, PaneData, SpaceMonitor
+from knot_tui.monitor import ALLOCATION, JOB, PaneData, PaneProblem, SpaceMonitor
 from knot_tui.services import Services
 from knot_tui.text import plain
 
@@ -99,10 +99,10 @@ async def wait_for_space(services: Services, space_id: str, template: Template) 
         space = await knot.get_space(space_id)
         details = await knot.template(template.template_id)
         async for item in SpaceMonitor(services, space, details).run():
-            if isinstance(item, PaneData) and item.pane == JOB:
-                if stale_ping_check(item.value) and STALE_PING not in warnings:
+            if isinstance(item, PaneData | PaneProblem) and item.pane == JOB:
+                if isinstance(item, PaneData) and stale_ping_check(item.value) and STALE_PING not in warnings:
                     warnings.append(STALE_PING)
-                job_read.set()
+                job_read.set()  # read, or refused (a 403 is no reason to wait)
             if isinstance(item, PaneData) and item.pane == ALLOCATION:
                 reason = allocation_failure(item.value)
                 if reason and not failure.done():
