@@ -30,6 +30,7 @@ class ViewOptions:
     query: str = ""
     attention: bool = False
     sort: str = "name"
+    descending: bool = False
     group: str = ""
     all_users: bool = False
 
@@ -304,7 +305,8 @@ def build_rows(
 ) -> list[Row]:
     """The table's rows: filtered, sorted, grouped."""
     cache = cache or EntryCache()
-    entries = sorted(cache.entries(spaces), key=lambda e: sort_key(options.sort, now, nomad)(e[1]))
+    by = sort_key(options.sort, now, nomad)
+    entries = sorted(cache.entries(spaces), key=lambda e: by(e[1]), reverse=options.descending)
     return rows_of(filter_entries(entries, options.query), options, now=now, nomad=nomad)
 
 

@@ -382,3 +382,10 @@ async def test_a_click_on_a_column_title_sorts_by_it(sim: Simulator) -> None:
         await pilot.click(VirtualTable, offset=(x_of("nomad"), 0))  # not a sort: nothing changes
         await pilot.pause()
         assert screen(app).options.sort == "state"
+        await pilot.click(VirtualTable, offset=(x_of("state"), 0))  # again: reversed
+        await app.wait_until(lambda: screen(app).options.descending)
+        assert rows(app)[0] in ("old-desk", "scratch") and "reversed" in str(
+            app.screen.query_one("#spaces-title").render()
+        )
+        await pilot.press("O")  # the key does the same
+        assert not screen(app).options.descending and rows(app)[-1] in ("old-desk", "scratch")

@@ -118,6 +118,14 @@ class SpacesScreen(Screen[None]):
             tooltip="Cycle the sort: name, state, health, uptime, template, user",
         ),
         Binding(
+            "O",
+            "reverse_sort",
+            "Reverse",
+            id="spaces.reverse",
+            show=False,
+            tooltip="Reverse the sort order (or click the sorted column's title again)",
+        ),
+        Binding(
             "a",
             "all_users",
             "All users",
@@ -208,10 +216,14 @@ class SpacesScreen(Screen[None]):
         changes (Nomad-dependent sorts are redone each time)."""
         app = self.knot_app
         store = app.store
-        key = (id(store), store.version, self.options.sort)
+        key = (id(store), store.version, self.options.sort, self.options.descending)
         if self._order_key != key or self.options.sort not in view.STABLE_SORTS:
             by = view.sort_key(self.options.sort, app.now(), app.nomad_summary)
-            self._order = sorted(self._entries.entries(store.spaces.values()), key=lambda e: by(e[1]))
+            self._order = sorted(
+                self._entries.entries(store.spaces.values()),
+                key=lambda e: by(e[1]),
+                reverse=self.options.descending,
+            )
             self._order_key = key
             self._entries.forget_missing(store.spaces)
             self._filtered = None
@@ -261,7 +273,9 @@ class SpacesScreen(Screen[None]):
         total = len(store.spaces)
         running = sum(1 for s in store.spaces.values() if s.is_deployed)
         title.append(f"  {shown} shown of {total}, {running} running", style="dim")
-        title.append(f" · sort: {self.options.sort}", style="dim")
+        title.append(
+            f" · sort: {self.options.sort}{', reversed' if self.options.descending else ''}", style="dim"
+        )
         if self.options.group:
             title.append(f" · by {self.options.group}", style="dim")
         if self.options.query:
@@ -394,15 +408,22 @@ class SpacesScreen(Screen[None]):
     def action_sort(self) -> None:
         sorts = [s for s in view.SORTS if s != "user" or self.options.all_users]
         current = sorts.index(self.options.sort) if self.options.sort in sorts else -1
-        self.options = replace(self.options, sort=sorts[(current + 1) % len(sorts)])
+        self.options = replace(self.options, sort=sorts[(current + 1) % len(sorts)], descending=False)
         self.rebuild()
 
     @on(VirtualTable.HeaderClicked)
     def sort_by_header(self, event: VirtualTable.HeaderClicked) -> None:
-        """A click on a column title sorts by it, for the columns `o` can sort by."""
-        if event.column in view.SORTS and event.column != self.options.sort:
-            self.options = replace(self.options, sort=event.column)
+        """A click on a column title sorts by it (for the columns `o` can sort by); a second
+        click reverses the order."""
+        if event.column == self.options.sort:
+            self.action_reverse_sort()
+        elif event.column in view.SORTS:
+            self.options = replace(self.options, sort=event.column, descending=False)
             self.rebuild()
+
+    def action_reverse_sort(self) -> None:
+        self.options = replace(self.options, descending=not self.options.descending)
+        self.rebuild()
 
     def action_group(self) -> None:
         groups = [g for g in view.GROUPS if g != "user" or self.options.all_users]
