@@ -174,6 +174,8 @@ class SpaceSync:
         self._subscribed = asyncio.Event()
         #: The snapshot is in the store: refetches may apply on top of it.
         self._snapshot = asyncio.Event()
+        #: The last full load failed: the feed's next connection (even its first) reloads.
+        self._load_failed = False
 
     async def load(self) -> Change:
         """whoami, permissions, then the spaces this view shows."""
@@ -251,10 +253,12 @@ class SpaceSync:
                 self._subscribed.set()
             if isinstance(item, FeedConnected):
                 await self._out.put(FeedStatus("live"))
-                if item.reconnect:
+                if item.reconnect or self._load_failed:
                     try:
                         await self._out.put(StoreUpdate(await self.load_retrying()))
+                        self._load_failed = False
                     except KnotError as exc:
+                        self._load_failed = True
                         await self._out.put(SyncError(exc))
             elif isinstance(item, FeedDown):
                 await self._out.put(FeedStatus("down", item.reason, item.retry_in))
@@ -286,6 +290,7 @@ class SpaceSync:
                 try:
                     yield StoreUpdate(await self.load_retrying())
                 except KnotError as exc:
+                    self._load_failed = True  # knot answering again (the feed connects) reloads
                     yield SyncError(exc)
             self._snapshot.set()
             while True:

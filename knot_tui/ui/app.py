@@ -87,6 +87,8 @@ class KnotApp(App[int]):
         self.server_info = ServerInfo()
         self.server_info_loaded = False
         self.loaded = False
+        #: Why the spaces could not be read (until they are): shown where the list would be.
+        self.load_failure = ""
         #: Optimistic labels ("starting", ...) shown until knot's events bring the real state.
         self.pending: dict[str, str] = {}
         self.pending_done: set[str] = set()
@@ -158,6 +160,7 @@ class KnotApp(App[int]):
         self.server_info_loaded = False
         self.pending.clear()
         self.loaded = False
+        self.load_failure = ""
         self.identity = ""
         self.last_error = ""
         self.feed_status = FeedStatus("connecting")
@@ -213,6 +216,8 @@ class KnotApp(App[int]):
                 self.run_worker(self._server_info(), group=SESSION, exit_on_error=False)
                 if isinstance(item, SyncError) and not isinstance(item.error, KnotUnauthorized):
                     self.report(item.error, "loading spaces")
+                    self.load_failure = self.last_error
+                    self.broadcast(lambda: SpacesChanged(Change(full=True)))
                     continue
             if isinstance(item, FeedStatus):
                 self.feed_status = item
@@ -256,6 +261,7 @@ class KnotApp(App[int]):
             # them all (about 0.1 s with 10,000 spaces, felt as a stuck key).
             gc.freeze()
         self.loaded = True
+        self.load_failure = ""
         self._identify()
         touched = change.updated | change.removed
         for space_id in touched & self.pending_done:

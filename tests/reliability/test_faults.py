@@ -150,3 +150,19 @@ async def test_no_path_to_node_is_said_in_the_pane(sim: Simulator) -> None:
             lambda: "No path to node" in status(screen) or "node" in status(screen).lower(), timeout=20
         )
         assert app.is_running
+
+
+async def test_knot_down_at_start_then_up_loads_the_list_without_a_restart(sim: Simulator) -> None:
+    """The first read fails (every try): the list says why, and loads once the feed connects."""
+    from knot_tui.ui.widgets.virtual_table import VirtualTable
+
+    sim.chaos.update({"unreachable": ["knot"]})
+    app = RecordingApp(settings_for(sim, "alice", nomad=False))
+    async with app.run_test(size=SIZE):
+        await app.wait_until(lambda: bool(app.load_failure), timeout=30)
+        table = app.screen.query_one(VirtualTable)
+        await app.wait_until(lambda: "Could not read the spaces" in table.empty_text, timeout=5)
+        assert "503" in app.load_failure or "navailable" in app.load_failure, app.load_failure
+        sim.chaos.update({"unreachable": []})
+        await app.wait_until(lambda: app.loaded and "scratch" in rows(app), timeout=40)
+        assert not app.load_failure and not table.empty_text

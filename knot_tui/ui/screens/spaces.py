@@ -249,7 +249,12 @@ class SpacesScreen(Screen[None]):
         if self.table.marked:
             self.table.marked &= app.store.spaces.keys()
         self.table.set_rows(rows)
-        if not app.loaded:
+        if not app.loaded and app.load_failure:
+            self.table.empty_text = (
+                f"Could not read the spaces: {app.load_failure}\n"
+                "knot-tui reads them again as soon as knot's event feed connects (see events ● below)."
+            )
+        elif not app.loaded:
             self.table.empty_text = "Loading spaces…"
         elif not app.store.spaces:
             self.table.empty_text = "No spaces yet. Press n to create one."

@@ -372,9 +372,10 @@ class VirtualTable(ScrollView, can_focus=True):
             return Strip(self._cells(labels)).adjust_cell_length(width).apply_style(base + header_style)
         index = round(self.scroll_offset.y) + y - 1
         if index >= len(self._rows):
-            if index == 0 and self.empty_text:
+            empty = self.empty_text.splitlines() if not self._rows else []
+            if index < len(empty):  # one table line per line of the text
                 return (
-                    Strip(list(Text(" " + self.empty_text, style="italic").render(self.app.console)))
+                    Strip(list(Text(" " + empty[index], style="italic").render(self.app.console)))
                     .adjust_cell_length(width)
                     .apply_style(base)
                 )
