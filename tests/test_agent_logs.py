@@ -81,3 +81,19 @@ async def test_names_are_refused_and_permission_is_checked(sim: Simulator) -> No
         async for _ in agent_log_stream(connection(sim, "alice"), _space(sim, "alice", "desk").space_id):
             pass
     assert forbidden.value.status == 403 and "View Logs" in forbidden.value.message
+
+
+def test_only_desktops_log_desktop_lines(sim: Simulator) -> None:
+    """KasmVNC and XFCE lines come from Ubuntu Desktop spaces, not from headless ones."""
+    spaces = {s.name: s for s in sim.world.live_spaces() if s.user_id == sim.seeded.alice.user_id}
+    desk, dev = spaces["desk"], spaces["api-dev"]
+    assert desk.agent is not None and dev.agent is not None
+    for n in range(14):
+        sim_agent.emit_syslog(sim.world, desk, n)
+        sim_agent.emit_syslog(sim.world, dev, n)
+
+    def text(space) -> str:  # type: ignore[no-untyped-def]
+        return "\n".join(entry.message for entry in space.agent.history)
+
+    assert "kasmvnc" in text(desk) and "xfce4" in text(desk)
+    assert "kasmvnc" not in text(dev) and "xfce4" not in text(dev) and "pulseaudio" not in text(dev)

@@ -6,16 +6,18 @@ from knot_tui.sim.world import LogEntry, SimAgent, SimSpace, World
 
 DEBUG, INFO, ERROR = 0, 1, 2
 
-#: Lines a desktop space's syslog forwards to the agent, cycled while it runs.
+#: Lines a space's syslog forwards to the agent, cycled while it runs (the desktop's own
+#: only from spaces with a VNC desktop).
 _SYSLOG_LINES = [
-    (INFO, "syslog", "systemd[1]: Started Session {n} of user {user}."),
-    (DEBUG, "syslog", "CRON[{pid}]: (root) CMD (test -x /usr/sbin/anacron)"),
-    (INFO, "syslog", "kasmvnc[{pid}]: Connections: accepted: 127.0.0.1::{port}"),
-    (INFO, "syslog", "xfce4-session[{pid}]: Session manager ready"),
-    (DEBUG, "agent", "state report sent (cpu {cpu:.1f}%)"),
-    (ERROR, "syslog", "pulseaudio[{pid}]: Failed to load module module-udev-detect"),
-    (INFO, "syslog", "sshd[{pid}]: Server listening on 127.0.0.1 port 22."),
+    (INFO, "syslog", "systemd[1]: Started Session {n} of user {user}.", False),
+    (DEBUG, "syslog", "CRON[{pid}]: (root) CMD (test -x /usr/sbin/anacron)", False),
+    (INFO, "syslog", "kasmvnc[{pid}]: Connections: accepted: 127.0.0.1::{port}", True),
+    (INFO, "syslog", "xfce4-session[{pid}]: Session manager ready", True),
+    (DEBUG, "agent", "state report sent (cpu {cpu:.1f}%)", False),
+    (ERROR, "syslog", "pulseaudio[{pid}]: Failed to load module module-udev-detect", True),
+    (INFO, "syslog", "sshd[{pid}]: Server listening on 127.0.0.1 port 22.", False),
 ]
+_HEADLESS_LINES = [line for line in _SYSLOG_LINES if not line[3]]
 
 
 def _parse_ports(value: str) -> dict[str, str]:
@@ -135,7 +137,9 @@ def emit_syslog(world: World, space: SimSpace, n: int) -> None:
     """One plausible line from the space's syslog, forwarded by the agent."""
     rng = world.live_rng
     owner = world.users.get(space.user_id)
-    level, service, text = _SYSLOG_LINES[n % len(_SYSLOG_LINES)]
+    desktop = space.agent is not None and space.agent.vnc_http_port > 0
+    lines = _SYSLOG_LINES if desktop else _HEADLESS_LINES
+    level, service, text, _desktop_only = lines[n % len(lines)]
     message = text.format(
         n=n,
         pid=1000 + rng.randrange(9000),

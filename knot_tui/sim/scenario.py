@@ -149,6 +149,7 @@ def _history(world: World, space: SimSpace, age_hours: float) -> None:
     start = world.clock.now() - timedelta(hours=min(age_hours, 2))
     lines = list(space.agent.history)
     space.agent.history.clear()
+    texts = _HISTORY_TEXT if space.agent.vnc_http_port else _HISTORY_TEXT_HEADLESS
     for i in range(40):
         when = start + timedelta(seconds=i * 90)
         level = 2 if i % 17 == 16 else (0 if i % 5 == 4 else 1)
@@ -158,7 +159,7 @@ def _history(world: World, space: SimSpace, age_hours: float) -> None:
                 when,
                 service,
                 level,
-                f"history line {i + 1}: {_HISTORY_TEXT[i % len(_HISTORY_TEXT)]}",
+                f"history line {i + 1}: {texts[i % len(texts)]}",
             )
         )
     space.agent.history.extend(lines)
@@ -173,6 +174,8 @@ _HISTORY_TEXT = [
     "health check passed",
     "CRON[2231]: (root) CMD (run-parts /etc/cron.hourly)",
 ]
+#: The same without the desktop's lines, for spaces without VNC.
+_HISTORY_TEXT_HEADLESS = [t for t in _HISTORY_TEXT if not t.startswith(("kasmvnc", "xfce4"))]
 
 
 def seed(world: World, *, spaces: int = 0, users: int = 0) -> Seeded:
