@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from knot_tui.ui.widgets.key_bar import KeyBar
+
 
 class SaveLogScreen(ModalScreen[Path | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="save-log.cancel")]
@@ -31,6 +33,7 @@ class SaveLogScreen(ModalScreen[Path | None]):
             yield Static(
                 Text("enter saves · esc cancels · an existing file is never overwritten", style="dim")
             )
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#save-path", Input).focus()
