@@ -83,6 +83,8 @@ async def test_from_n_to_a_running_ubuntu_desktop(sim: Simulator) -> None:
         await app.wait_until(lambda: progress.steps["health"].mark == WARNING, timeout=30)
         assert STALE_PING in progress.steps["health"].detail
         assert progress.running_unhealthy
+        # It runs: "c Cancel" (stop it) is no longer offered.
+        assert "cancel_start" not in {b.binding.action for b in progress.active_bindings.values()}
 
 
 async def test_keyboard_only_arrows_tab_to_the_name_and_create(sim: Simulator) -> None:
@@ -196,3 +198,44 @@ async def test_create_without_starting(sim: Simulator) -> None:
     created = next(s for s in sim.world.live_spaces() if s.name == "quiet")
     assert not created.is_pending and not created.is_deployed
     assert created.custom_fields == [{"name": "git_repo", "value": "https://example.com/repo.git"}]
+
+
+async def test_a_start_that_fails_says_why_and_c_stops_it(sim: Simulator) -> None:
+    """An image Nomad cannot pull: the failed step names it, and `c` (offered now) stops the space."""
+    from knot_tui.knot.models import SpaceState
+    from knot_tui.sim.world import SimTemplate
+
+    debian = next(t for t in sim.world.templates.values() if t.name == "Debian Dev")
+    broken = SimTemplate(
+        template_id=sim.world.new_id(),
+        name="Broken Image",
+        job=debian.job,
+        volumes=debian.volumes,
+        fault="image-pull",
+    )
+    broken.rehash()
+    sim.world.templates[broken.template_id] = broken
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        await _open_form(app, pilot)
+        await _choose(app, pilot, "Broken Image")
+        await pilot.click("#name")
+        await pilot.press(*"doomed")
+        field = app.screen.query("#field-git_repo")
+        if field:
+            field.first(Input).value = "https://example.com/repo.git"
+        await pilot.press("ctrl+s")
+        await app.wait_until(lambda: isinstance(app.screen, ProgressScreen))
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await app.wait_until(
+            lambda: "did not start" in str(progress.query_one("#progress-outcome").render()), 30
+        )
+        assert "manifest unknown" in progress.steps["nomad"].detail
+        assert progress.check_action("cancel_start", ())
+        await pilot.press("c")
+        doomed = next(s.space_id for s in app.store.spaces.values() if s.name == "doomed")
+        await app.wait_until(
+            lambda: app.store.spaces[doomed].state in (SpaceState.STOPPING, SpaceState.STOPPED), timeout=20
+        )

@@ -331,6 +331,7 @@ class ProgressScreen(Screen[None]):
                 "c cancels (stops the space) · esc back to the list (it keeps starting)", style="dim"
             )
         self.query_one("#progress-outcome", Static).update(outcome)
+        self.refresh_bindings()  # `c` only while it can cancel
 
     def render_events(self) -> None:
         lines = Text()
@@ -344,6 +345,12 @@ class ProgressScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_start":  # only while it starts, or after it failed
+            failed = any(step.mark == FAILED for step in self.steps.values())
+            return self.start and (failed or not (self.finished or self.running_unhealthy))
+        return True
 
     def action_cancel_start(self) -> None:
         space = self.space or self.knot_app.store.spaces.get(self.space_id)
