@@ -34,6 +34,7 @@ from knot_tui.state import Change, FeedStatus, SpaceStore, SpaceSync, StoreUpdat
 
 if TYPE_CHECKING:
     from knot_tui.services import Services
+    from knot_tui.ui.screens.new_space import Draft
 from knot_tui.text import plain
 from knot_tui.ui.commands import SpacesCommands
 from knot_tui.ui.lifecycle import SpaceLifecycle
@@ -89,6 +90,8 @@ class KnotApp(App[int]):
         self.loaded = False
         #: Why the spaces could not be read (until they are): shown where the list would be.
         self.load_failure = ""
+        #: What was typed in the new-space form when it was left without creating.
+        self.new_space_draft: Draft | None = None
         #: Optimistic labels ("starting", ...) shown until knot's events bring the real state.
         self.pending: dict[str, str] = {}
         self.pending_done: set[str] = set()

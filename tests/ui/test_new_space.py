@@ -222,9 +222,6 @@ async def test_a_start_that_fails_says_why_and_c_stops_it(sim: Simulator) -> Non
         await _choose(app, pilot, "Broken Image")
         await pilot.click("#name")
         await pilot.press(*"doomed")
-        field = app.screen.query("#field-git_repo")
-        if field:
-            field.first(Input).value = "https://example.com/repo.git"
         await pilot.press("ctrl+s")
         await app.wait_until(lambda: isinstance(app.screen, ProgressScreen))
         progress = app.screen
@@ -239,3 +236,30 @@ async def test_a_start_that_fails_says_why_and_c_stops_it(sim: Simulator) -> Non
         await app.wait_until(
             lambda: app.store.spaces[doomed].state in (SpaceState.STOPPING, SpaceState.STOPPED), timeout=20
         )
+
+
+async def test_esc_keeps_what_was_typed_for_next_time(sim: Simulator) -> None:
+    """Leaving the form loses nothing: n again brings back template, name, fields; creating clears it."""
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        form = await _open_form(app, pilot)
+        await _choose(app, pilot, "Debian Dev")
+        await app.wait_until(lambda: bool(form.query("#field-git-repo")))
+        await pilot.click("#name")
+        await pilot.press(*"half")
+        form.query_one("#field-git-repo", Input).value = "https://example.com/r.git"
+        await pilot.press("escape")
+        await app.wait_until(lambda: not isinstance(app.screen, NewSpaceScreen))
+
+        form = await _open_form(app, pilot)
+        await app.wait_until(lambda: form.template is not None and form.template.name == "Debian Dev")
+        await app.wait_until(lambda: bool(form.query("#field-git-repo")))
+        assert form.query_one("#name", Input).value == "half"
+        await app.wait_until(
+            lambda: form.query_one("#field-git-repo", Input).value == "https://example.com/r.git"
+        )
+        assert "last time" in str(form.query_one("#form-error").render())
+        await pilot.press("ctrl+s")
+        await app.wait_until(lambda: isinstance(app.screen, ProgressScreen))
+        assert app.new_space_draft is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -32,6 +33,24 @@ if TYPE_CHECKING:
 
 FIELD_MAX = 4096
 
+
+@dataclass(frozen=True)
+class Draft:
+    """What was typed in a form left without creating (kept for the session, so esc loses
+    nothing): the template, name, description, shell, start box and custom fields by name."""
+
+    template_id: str
+    name: str
+    description: str
+    shell: str
+    start: bool
+    fields: dict[str, str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.name or self.description or any(self.fields.values()))
+
+
 #: knot's refusals (all 400s on create) and the field they are about.
 _FIELD_OF_ERROR = [
     ("name already used", "name"),
@@ -48,7 +67,13 @@ class NewSpaceScreen(Screen[None]):
         Binding(
             "ctrl+s", "create", "Create", id="new.create", tooltip="Create the space (and start it if ticked)"
         ),
-        Binding("escape", "cancel", "Cancel", id="new.cancel", tooltip="Back to the list, nothing created"),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="new.cancel",
+            tooltip="Back to the list, nothing created (what you typed is kept for next time)",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -56,6 +81,8 @@ class NewSpaceScreen(Screen[None]):
         self.templates: list[Template] = []
         self.template: Template | None = None
         self._fields_for = ""
+        #: A draft from an earlier visit, applied once the templates are read.
+        self._draft: Draft | None = None
 
     @property
     def knot_app(self) -> KnotApp:
@@ -92,6 +119,7 @@ class NewSpaceScreen(Screen[None]):
         preferred = me.preferred_shell if me and me.preferred_shell in SHELLS else "bash"
         self.query_one("#shell", Select).value = preferred
         self.query_one("#install").display = False
+        self._draft = self.knot_app.new_space_draft
         self.load_templates()
 
     # ---- templates -------------------------------------------------------------------
@@ -122,8 +150,15 @@ class NewSpaceScreen(Screen[None]):
         if first is None:
             self.query_one("#template-info", Static).update("No active template is available to you.")
             return
-        options.highlighted = first
+        draft = self._draft
+        chosen = next(
+            (i for i, t in enumerate(templates) if draft and t.active and t.template_id == draft.template_id),
+            None,
+        )
+        options.highlighted = first if chosen is None else chosen
         options.focus()
+        if draft is not None:
+            self._restore(draft)
 
     @on(OptionList.OptionHighlighted, "#templates")
     def template_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -177,6 +212,33 @@ class NewSpaceScreen(Screen[None]):
             widgets.append(Label(plain(field.name) + described))
             widgets.append(Input(id=f"field-{_field_id(field.name)}", name=field.name))
         await box.mount_all(widgets)
+        draft = self._draft
+        if draft is not None and draft.template_id == template.template_id:
+            for box_ in box.query(Input).results(Input):
+                box_.value = draft.fields.get(box_.name or "", "")
+
+    def _restore(self, draft: Draft) -> None:
+        """Put back what was typed last time (the custom fields follow with their inputs)."""
+        self.query_one("#name", Input).value = draft.name
+        self.query_one("#description", Input).value = draft.description
+        if draft.shell in SHELLS:
+            self.query_one("#shell", Select).value = draft.shell
+        self.query_one("#start", Checkbox).value = draft.start
+        self.query_one("#form-error", Static).update(
+            Text("What you typed last time is back (not created yet).", style="dim italic")
+        )
+
+    def _snapshot(self) -> Draft | None:
+        if self.template is None:
+            return None
+        return Draft(
+            template_id=self.template.template_id,
+            name=self.query_one("#name", Input).value,
+            description=self.query_one("#description", Input).value,
+            shell=str(self.query_one("#shell", Select).value),
+            start=self.query_one("#start", Checkbox).value,
+            fields={b.name or "": b.value for b in self.query("#custom-fields Input").results(Input)},
+        )
 
     # ---- validation ------------------------------------------------------------------
 
@@ -274,10 +336,13 @@ class NewSpaceScreen(Screen[None]):
         except KnotError as exc:
             self._form_error(exc)
             return
+        app.new_space_draft = None
         app.open_progress(space_id, request, start=start)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        draft = self._snapshot()
+        self.knot_app.new_space_draft = None if draft is None or draft.empty else draft
         self.dismiss()
 
     @on(Button.Pressed, "#install")
