@@ -288,3 +288,18 @@ async def test_a_search_typed_in_one_burst_lands_in_the_box(sim: Simulator) -> N
             app.post_message(events.Key(key, char))  # as the driver queues a burst
         await app.wait_until(lambda: screen.query_one("#logs-input", Input).value == "pw", timeout=5)
         assert not log.paused and not log.view.wrap
+
+
+async def test_a_key_right_after_enter_in_the_search_box_reaches_the_log(sim: Simulator) -> None:
+    from textual import events
+
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        screen = await open_logs(app, pilot, sim, "alice", "api-dev")
+        log = screen.lines()
+        keys = [("slash", "/"), ("h", "h"), ("e", "e"), ("enter", "\r"), ("w", "w")]
+        for key, char in keys:
+            app.post_message(events.Key(key, char))  # as the driver queues a burst
+        await app.wait_until(lambda: log.view.wrap, timeout=5)  # w reached the log: wrap is on
+        assert log.search == "he" and screen.query_one("#logs-input", Input).value == "he"

@@ -389,3 +389,21 @@ async def test_a_click_on_a_column_title_sorts_by_it(sim: Simulator) -> None:
         )
         await pilot.press("O")  # the key does the same
         assert not screen(app).options.descending and rows(app)[-1] in ("old-desk", "scratch")
+
+
+async def test_a_key_right_after_enter_in_the_filter_reaches_the_list(sim: Simulator) -> None:
+    """`/debian⏎l` at once: the filter keeps 'debian' and `l` opens the logs (not 'debianl')."""
+    from textual import events
+
+    from knot_tui.ui.screens.logs import LogsScreen
+
+    app = RecordingApp(settings_for(sim, "alice"))
+    async with app.run_test(size=SIZE):
+        await ready(app)
+        keys = [("slash", "/"), *[(c, c) for c in "debian"], ("enter", "\r"), ("l", "l")]
+        for key, char in keys:
+            app.post_message(events.Key(key, char))  # as the driver queues a burst
+        await app.wait_until(lambda: isinstance(app.screen, LogsScreen), timeout=5)
+        spaces = app.screen_stack[1]
+        assert spaces.options.query == "debian"  # type: ignore[attr-defined]
+        await app.wait_until(lambda: spaces.query_one("#spaces-filter").display)  # it holds a filter

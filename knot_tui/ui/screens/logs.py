@@ -96,7 +96,15 @@ def default_save_path(space: Space, source: str, target: TaskTarget | None) -> P
 class LogsScreen(Screen[None]):
     BINDING_GROUP_TITLE = "Logs"
     BINDINGS = [
-        Binding("escape", "back", "Back", id="logs.back", tooltip="Close the search or filter, then go back"),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="logs.back",
+            tooltip="Close the search or filter, then go back",
+            priority=True,  # like enter in the box below: the next key goes where esc sends focus
+        ),
+        Binding("enter", "submit_input", "Apply", show=False, priority=True),
         Binding(
             "a", "source('agent')", "Agent", id="logs.agent", tooltip="knot's agent log (history, then live)"
         ),
@@ -377,8 +385,12 @@ class LogsScreen(Screen[None]):
     # ---- search, filter ----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # In the box, `/` and `f` are characters.
-        return not (action in ("search", "filter") and isinstance(self.focused, Input))
+        typing = isinstance(self.focused, Input)
+        if action in ("search", "filter"):
+            return not typing  # in the box, `/` and `f` are characters
+        if action == "submit_input":
+            return typing  # enter elsewhere is the log's own (the cursor line)
+        return True
 
     def _open_input(self, mode: str) -> None:
         self.input_mode = mode
@@ -400,7 +412,7 @@ class LogsScreen(Screen[None]):
     def _close_input(self) -> None:
         self.input_mode = ""
         self.query_one("#logs-input-row").display = False
-        self.lines().focus()
+        self.set_focus(self.lines())
         self.render_status()
 
     def action_search(self) -> None:
@@ -426,15 +438,25 @@ class LogsScreen(Screen[None]):
         log.set_filter(value)
         self.render_status()
 
-    @on(Input.Submitted, "#logs-input")
-    def _submitted(self, event: Input.Submitted) -> None:
+    def action_submit_input(self) -> None:
+        """enter in the search or filter box: focus goes back to the log at once (a priority
+        binding), so a key typed right after lands on the log; the box's text is applied once
+        the box has handled the keys it already holds (its own queue)."""
+        self.set_focus(self.lines())
+        box = self.query_one("#logs-input", Input)
+        box.call_later(self._apply_input, box)
+
+    def _apply_input(self, box: Input) -> None:
+        value = box.value
         mode = self.input_mode
         if mode == "filter":
             if self._filter_timer is not None:
                 self._filter_timer.stop()
-            self._apply_filter(self.lines(), event.value)
+            self._apply_filter(self.lines(), value)
+        elif mode == "search":
+            self.lines().set_search(value)  # its Changed events may still be on their way
         self._close_input()
-        if mode == "search" and event.value:
+        if mode == "search" and value:
             self.action_next_match()
 
     def action_next_match(self) -> None:

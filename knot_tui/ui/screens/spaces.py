@@ -472,6 +472,7 @@ class SpacesScreen(Screen[None]):
         if box is None:
             box = FilterInput(
                 apply=self.apply_query,
+                leave=self.filter_done,
                 placeholder="filter: words match name, user, template, zone, state; !word excludes",
                 id="spaces-filter",
             )
@@ -486,11 +487,9 @@ class SpacesScreen(Screen[None]):
             self.options = replace(self.options, query=query)
             self.rebuild()
 
-    @on(Input.Submitted, "#spaces-filter")
-    def filter_done(self, event: Input.Submitted) -> None:
-        box = self.query_one("#spaces-filter", Input)
-        box.display = bool(event.value)
-        self.table.focus()
+    def filter_done(self) -> None:
+        """Back to the list from the filter box (which hides itself when left empty)."""
+        self.set_focus(self.table)
 
     def key_escape(self) -> None:
         box = self._filter_box()

@@ -7,7 +7,7 @@ already asked to be repainted, so the filtered rows miss that frame and follow ~
 later. `apply`, when set, is called with the new value while the box handles the key.
 
 Its own keys show in the key bar while it has focus: enter or ↓ keep the filter and go back
-to the list (both post `Input.Submitted`), esc clears it first.
+to the list (`leave`), esc clears it first.
 """
 
 from __future__ import annotations
@@ -21,13 +21,16 @@ from textual.widgets import Input
 
 
 class FilterInput(Input):
+    # Priority bindings: the app runs them before it hands on the next key, and `leave` moves
+    # focus at once, so a key typed right after enter reaches the list, not the box.
     BINDINGS: list[BindingType] = [
         Binding(
             "enter",
-            "submit",
+            "keep",
             "Keep filter",
             id="filter.keep",
             tooltip="Keep the filter and go back to the list",
+            priority=True,
         ),
         Binding(
             "down",
@@ -35,25 +38,56 @@ class FilterInput(Input):
             "To list",
             id="filter.to_list",
             tooltip="Keep the filter and go back to the list",
+            priority=True,
         ),
         Binding(
-            "escape", "clear", "Clear", id="filter.clear", tooltip="Clear the filter and go back to the list"
+            "escape",
+            "clear",
+            "Clear",
+            id="filter.clear",
+            tooltip="Clear the filter and go back to the list",
+            priority=True,
         ),
     ]
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
-    def __init__(self, *args: object, apply: Callable[[str], None] | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        apply: Callable[[str], None] | None = None,
+        leave: Callable[[], None] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.apply = apply
+        #: Called (synchronously) to give focus back to the list; without it, `Input.Submitted`
+        #: is posted once the box has settled.
+        self.leave = leave
 
     def _watch_value(self, value: str) -> None:
         super()._watch_value(value)
         if self.apply is not None:
             self.apply(value)
 
-    async def action_to_list(self) -> None:
-        await self.action_submit()
+    def _go_back(self, *, clear: bool) -> None:
+        """Focus goes back at once (`leave`), so the keys typed next reach the list; the box
+        settles only after the keys it already holds (a burst like `deb⏎`), in its own queue."""
+        if self.leave is not None:
+            self.leave()
+        self.call_later(self._settle, clear)
 
-    async def action_clear(self) -> None:
-        self.value = ""
-        await self.action_submit()
+    def _settle(self, clear: bool) -> None:
+        if clear:
+            self.value = ""
+        self.display = bool(self.value)  # the box stays while it holds a filter
+        if self.leave is None:
+            self.post_message(self.Submitted(self, self.value))
+
+    def action_keep(self) -> None:
+        self._go_back(clear=False)
+
+    def action_to_list(self) -> None:
+        self._go_back(clear=False)
+
+    def action_clear(self) -> None:
+        self._go_back(clear=True)
