@@ -149,3 +149,21 @@ async def test_switch_alias_from_the_palette(sim: Simulator, isolated_env: Path)
         await pilot.press("enter")
         await app.wait_until(lambda: app.identity == "bob (user)" and app.loaded, timeout=10)
         assert app.settings.alias == "bobs" and "gpu-test" in rows(app)
+
+
+async def test_auto_typed_credentials_land_in_their_own_fields(isolated_env: Path) -> None:
+    """A password manager types `server⇥email⇥password` at once: tab moves focus before the
+    next letters are handed on (priority bindings), so nothing piles up in the first field."""
+    from textual import events
+
+    app = RecordingApp(resolve(env={}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        typed = [("http://knot", "#server"), ("me@example.com", "#email"), ("secret-pw", "#password")]
+        for n, (text, _field) in enumerate(typed):
+            if n:
+                app.post_message(events.Key("tab", "\t"))
+            for char in text:
+                app.post_message(events.Key(char, char))  # as the driver queues a burst
+        for text, field in typed:
+            await app.wait_until(lambda text=text, field=field: app.screen.query_one(field).value == text)

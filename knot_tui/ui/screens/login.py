@@ -19,6 +19,7 @@ from knot_tui.knot.client import KnotClient
 from knot_tui.knot.connection import Connection, check_token, normalize_server
 from knot_tui.knot.errors import KnotError
 from knot_tui.text import plain
+from knot_tui.ui.form_keys import FORM_BINDINGS
 from knot_tui.ui.screens.confirm import ConfirmScreen
 from knot_tui.ui.widgets.key_bar import KeyBar
 
@@ -37,6 +38,7 @@ class LoginScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+q", "app.quit", "Quit", id="login.quit"),
         Binding("escape", "app.quit", "Quit", show=False),
+        *FORM_BINDINGS,
     ]
 
     def __init__(self, *, reason: str = "", server: str = "") -> None:

@@ -26,6 +26,7 @@ from knot_tui.knot.models import (
 )
 from knot_tui.templates import UBUNTU_DESKTOP_NAME
 from knot_tui.text import plain
+from knot_tui.ui.form_keys import FORM_BINDINGS
 from knot_tui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class NewSpaceScreen(Screen[None]):
             id="new.cancel",
             tooltip="Back to the list, nothing created (what you typed is kept for next time)",
         ),
+        *FORM_BINDINGS,
     ]
 
     def __init__(self) -> None:
