@@ -34,7 +34,7 @@ async def test_history_marker_then_live(sim: Simulator) -> None:
     assert "\x1b[92mINF\x1b[0m" in "".join(line.text for line in history)
     assert not any(line.text.endswith("\r\n") for line in history)
     sim_agent.log(sim.world, desk, 2, "test", "a live line\nwith two rows")
-    live = await asyncio.wait_for(anext(stream), 5)
+    live = await asyncio.wait_for(anext(stream), 15)
     assert isinstance(live, LogLine) and not live.history
     assert live.text.endswith("\x1b[91mERR\x1b[0m a live line\r\nwith two rows")
     await stream.aclose()

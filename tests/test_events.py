@@ -225,7 +225,7 @@ async def _changed_description(
             ):
                 return
 
-    await asyncio.wait_for(until_done(), 5)
+    await asyncio.wait_for(until_done(), 15)
     return seen
 
 
@@ -287,6 +287,6 @@ async def test_the_reload_after_a_reconnect_survives_a_failing_server(
             if isinstance(item, StoreUpdate) and item.change.full:
                 return
 
-    await asyncio.wait_for(until_full(), 5)
+    await asyncio.wait_for(until_full(), 15)
     assert not [item for item in seen if isinstance(item, SyncError)]
     await items.aclose()

@@ -77,7 +77,7 @@ async def test_log_follow_sees_new_lines_live(sim: Simulator, streams: NomadStre
     alloc.logs[("dev", "stderr")].data += b"fresh error line\n"
     got = b""
     while b"fresh error line\n" not in got:
-        item = await asyncio.wait_for(anext(stream), 5)
+        item = await asyncio.wait_for(anext(stream), 15)
         if isinstance(item, LogData):
             got += item.data
     await stream.aclose()
@@ -103,7 +103,7 @@ async def test_event_stream_topics_dedup_and_resume(sim: Simulator, streams: Nom
     cluster._touch(alloc)
     cluster._touch(alloc)
     target = alloc.modify_index
-    await asyncio.wait_for(collect(lambda b: b.index >= target), 5)
+    await asyncio.wait_for(collect(lambda b: b.index >= target), 15)
     assert seen == sorted(seen) and len(seen) == len(set(seen)), "batches repeated or out of order"
     await stream.aclose()
 
@@ -144,7 +144,7 @@ async def test_consul_blocking_and_acl(sim: Simulator, consul: ConsulClient) -> 
     cluster = sim.world.nomad
     alloc = cluster.allocs[check.alloc_id]
     cluster._set_checks(alloc, ok=True)
-    woke = await asyncio.wait_for(waiter, 5)
+    woke = await asyncio.wait_for(waiter, 15)
     assert woke.value[0].status == "passing" and woke.index > first.index
     from knot_tui.config import ConsulSettings
 

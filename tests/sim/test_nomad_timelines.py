@@ -144,7 +144,7 @@ async def test_a_node_that_goes_away(sim: Simulator, gateways: GatewayFactory, s
     except NomadNoPathToNode as exc:
         assert "unreachable" in exc.message
     stream = follow_task_logs(streams.http, alloc.id, "dev", "stdout")
-    first = await asyncio.wait_for(anext(stream), 5)
+    first = await asyncio.wait_for(anext(stream), 15)
     await stream.aclose()
     assert (
         isinstance(first, LogStreamState)

@@ -83,7 +83,7 @@ async def select(app: KnotApp, sim: Simulator, owner: str, name: str) -> None:
     table = screen(app).table
     key = space_id(sim, owner, name)
     try:
-        await app.wait_until(lambda: table.move_to(key), timeout=5)
+        await app.wait_until(lambda: table.move_to(key), timeout=15)
     except TimeoutError:
         raise AssertionError(f"{owner}/{name} is not listed") from None
 

@@ -176,7 +176,7 @@ async def test_checks_are_polled_only_while_visible(sim: Simulator) -> None:
         async def paused_then_resumed(hide, show) -> None:  # type: ignore[no-untyped-def]
             await app.wait_until(lambda: reads[alloc_id] >= 2, timeout=10)
             await hide()
-            await app.wait_until(lambda: not screen._checks_visible, timeout=5)
+            await app.wait_until(lambda: not screen._checks_visible, timeout=15)
             before = reads[alloc_id]
             await pilot.pause(2.5)  # more than one polling period, and nothing read
             assert reads[alloc_id] <= before + 1  # at most the read already in flight

@@ -23,7 +23,7 @@ async def _sign_in(pilot) -> None:  # type: ignore[no-untyped-def]
     """Click Sign in once the button takes clicks again (a Button ignores clicks for 0.2 s
     after a press, while it shows as active)."""
     button = pilot.app.screen.query_one("#sign-in")
-    await pilot.app.wait_until(lambda: not button.has_class("-active"), timeout=5)
+    await pilot.app.wait_until(lambda: not button.has_class("-active"), timeout=15)
     await pilot.click("#sign-in")
 
 

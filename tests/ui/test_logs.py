@@ -119,7 +119,7 @@ async def test_a_history_longer_than_the_screen_opens_at_its_end(sim: Simulator)
         await pilot.press("o")
         log = screen.lines("stdout")
         await app.wait_until(lambda: "history line 299" in texts(log), timeout=15)
-        await app.wait_until(lambda: log.scroll_y == log.max_scroll_y > 0, timeout=5)
+        await app.wait_until(lambda: log.scroll_y == log.max_scroll_y > 0, timeout=15)
         assert log.following
 
 
@@ -286,7 +286,7 @@ async def test_a_search_typed_in_one_burst_lands_in_the_box(sim: Simulator) -> N
         log = screen.lines()
         for key, char in [("slash", "/"), *[(c, c) for c in "pw"]]:
             app.post_message(events.Key(key, char))  # as the driver queues a burst
-        await app.wait_until(lambda: screen.query_one("#logs-input", Input).value == "pw", timeout=5)
+        await app.wait_until(lambda: screen.query_one("#logs-input", Input).value == "pw", timeout=15)
         assert not log.paused and not log.view.wrap
 
 
@@ -301,5 +301,5 @@ async def test_a_key_right_after_enter_in_the_search_box_reaches_the_log(sim: Si
         keys = [("slash", "/"), ("h", "h"), ("e", "e"), ("enter", "\r"), ("w", "w")]
         for key, char in keys:
             app.post_message(events.Key(key, char))  # as the driver queues a burst
-        await app.wait_until(lambda: log.view.wrap, timeout=5)  # w reached the log: wrap is on
+        await app.wait_until(lambda: log.view.wrap, timeout=15)  # w reached the log: wrap is on
         assert log.search == "he" and screen.query_one("#logs-input", Input).value == "he"

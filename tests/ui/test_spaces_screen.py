@@ -328,7 +328,7 @@ async def test_status_bar_tells_the_truth(sim: Simulator) -> None:
             and "alice (user)" in bar
         )
         sim.world.hub.close_all()  # the feed drops; the sync reconnects by itself
-        await app.wait_until(lambda: app.feed_status.state == "down", timeout=5)
+        await app.wait_until(lambda: app.feed_status.state == "down", timeout=15)
         assert "events ● down" in str(app.screen.query_one("StatusBar").render())
         await app.wait_until(lambda: app.feed_status.state == "live", timeout=10)
     bare = RecordingApp(settings_for(sim, "alice", nomad=False))
@@ -348,7 +348,7 @@ async def test_typing_a_filter_in_one_burst_never_runs_list_keys(sim: Simulator)
         await ready(app)
         for key, char in [("slash", "/"), *[(c, c) for c in "desk"]]:
             app.post_message(events.Key(key, char))  # as the driver queues a burst
-        await app.wait_until(lambda: screen(app).options.query == "desk", timeout=5)
+        await app.wait_until(lambda: screen(app).options.query == "desk", timeout=15)
         await pilot.pause()
         assert not app.notes and not app.pending_seen, (app.notes, app.pending_seen)
         assert app.screen is screen(app) and app.screen.focused is app.screen.query_one("#spaces-filter")
@@ -403,7 +403,7 @@ async def test_a_key_right_after_enter_in_the_filter_reaches_the_list(sim: Simul
         keys = [("slash", "/"), *[(c, c) for c in "debian"], ("enter", "\r"), ("l", "l")]
         for key, char in keys:
             app.post_message(events.Key(key, char))  # as the driver queues a burst
-        await app.wait_until(lambda: isinstance(app.screen, LogsScreen), timeout=5)
+        await app.wait_until(lambda: isinstance(app.screen, LogsScreen), timeout=15)
         spaces = app.screen_stack[1]
         assert spaces.options.query == "debian"  # type: ignore[attr-defined]
         await app.wait_until(lambda: spaces.query_one("#spaces-filter").display)  # it holds a filter
