@@ -405,5 +405,7 @@ async def test_a_key_right_after_enter_in_the_filter_reaches_the_list(sim: Simul
             app.post_message(events.Key(key, char))  # as the driver queues a burst
         await app.wait_until(lambda: isinstance(app.screen, LogsScreen), timeout=15)
         spaces = app.screen_stack[1]
-        assert spaces.options.query == "debian"  # type: ignore[attr-defined]
-        await app.wait_until(lambda: spaces.query_one("#spaces-filter").display)  # it holds a filter
+        assert spaces.options.query == "debian"  # type: ignore[attr-defined]  # whole before `l`
+        assert spaces.query_one("#spaces-filter").display  # it holds a filter
+        opened = app.store.spaces[app.screen.space_id]  # type: ignore[attr-defined]
+        assert opened.template_name == "Debian Dev"  # the logs of a space the filter shows

@@ -33,6 +33,7 @@ from knot_tui.logs.targets import TaskTarget, task_targets
 from knot_tui.nomad.errors import NomadError
 from knot_tui.text import plain
 from knot_tui.ui.messages import SpacesChanged
+from knot_tui.ui.widgets.filter_input import drained
 from knot_tui.ui.widgets.key_bar import KeyBar
 from knot_tui.ui.widgets.log_lines import LogLines
 from knot_tui.ui.widgets.status_bar import StatusBar
@@ -438,15 +439,12 @@ class LogsScreen(Screen[None]):
         log.set_filter(value)
         self.render_status()
 
-    def action_submit_input(self) -> None:
-        """enter in the search or filter box: focus goes back to the log at once (a priority
-        binding), so a key typed right after lands on the log; the box's text is applied once
-        the box has handled the keys it already holds (its own queue)."""
-        self.set_focus(self.lines())
+    async def action_submit_input(self) -> None:
+        """enter in the search or filter box (a priority binding, run before the next key is
+        handed on): once the box has typed the keys it already holds, apply its text and give
+        focus back to the log, so a key typed right after lands on the log, not in the box."""
         box = self.query_one("#logs-input", Input)
-        box.call_later(self._apply_input, box)
-
-    def _apply_input(self, box: Input) -> None:
+        await drained(box)
         value = box.value
         mode = self.input_mode
         if mode == "filter":

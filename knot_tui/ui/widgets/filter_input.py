@@ -12,11 +12,13 @@ to the list (`leave`), esc clears it first.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.reactive import Reactive
+from textual.widget import Widget
 from textual.widgets import Input
 
 
@@ -60,8 +62,8 @@ class FilterInput(Input):
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.apply = apply
-        #: Called (synchronously) to give focus back to the list; without it, `Input.Submitted`
-        #: is posted once the box has settled.
+        #: Called to give focus back to the list once the box has settled; without it,
+        #: `Input.Submitted` is posted.
         self.leave = leave
 
     def _watch_value(self, value: str) -> None:
@@ -69,25 +71,31 @@ class FilterInput(Input):
         if self.apply is not None:
             self.apply(value)
 
-    def _go_back(self, *, clear: bool) -> None:
-        """Focus goes back at once (`leave`), so the keys typed next reach the list; the box
-        settles only after the keys it already holds (a burst like `deb⏎`), in its own queue."""
-        if self.leave is not None:
-            self.leave()
-        self.call_later(self._settle, clear)
-
-    def _settle(self, clear: bool) -> None:
+    async def _go_back(self, *, clear: bool) -> None:
+        """Settle, then give focus back (`leave`). A priority binding runs this on the app's
+        loop before it hands on the next key; waiting here for the keys this box already holds
+        (a burst like `deb⏎l`) means the filter is whole before `l` reaches the list."""
+        await drained(self)
         if clear:
             self.value = ""
         self.display = bool(self.value)  # the box stays while it holds a filter
-        if self.leave is None:
+        if self.leave is not None:
+            self.leave()
+        else:
             self.post_message(self.Submitted(self, self.value))
 
-    def action_keep(self) -> None:
-        self._go_back(clear=False)
+    async def action_keep(self) -> None:
+        await self._go_back(clear=False)
 
-    def action_to_list(self) -> None:
-        self._go_back(clear=False)
+    async def action_to_list(self) -> None:
+        await self._go_back(clear=False)
 
-    def action_clear(self) -> None:
-        self._go_back(clear=True)
+    async def action_clear(self) -> None:
+        await self._go_back(clear=True)
+
+
+async def drained(widget: Widget) -> None:
+    """Return once `widget` has handled every message queued to it before this call."""
+    done = asyncio.Event()
+    widget.call_later(done.set)
+    await done.wait()
