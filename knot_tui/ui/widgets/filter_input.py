@@ -23,8 +23,8 @@ from textual.widgets import Input
 
 
 class FilterInput(Input):
-    # Priority bindings: the app runs them before it hands on the next key, and `leave` moves
-    # focus at once, so a key typed right after enter reaches the list, not the box.
+    # Priority bindings: the app runs them before it hands on the next key; they let the box
+    # type what it already holds, then `leave` moves focus, so the next key reaches the list.
     BINDINGS: list[BindingType] = [
         Binding(
             "enter",
