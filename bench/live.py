@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bench.session import RUNNING_SPACE, Session, show_only
-from bench.stats import Result, percentile
+from bench.stats import Result, latency
 
 #: The admin's spaces in the seeded world: one to rename, one running on Nomad.
 RENAMED = "cleanup"
@@ -52,30 +52,7 @@ def run(quick: bool) -> list[Result]:
     with Session(spaces=50) as session:
         rows = event_to_row(session, count)
         panes = alloc_to_pane(session, count)
-    ms = 1000
     return [
-        Result("live", "event -> row p50", percentile(rows, 50) * ms, "ms", detail={"events": len(rows)}),
-        Result(
-            "live",
-            "event -> row p95",
-            percentile(rows, 95) * ms,
-            "ms",
-            target=100.0,
-            detail={"events": len(rows)},
-        ),
-        Result(
-            "live",
-            "alloc change -> pane p50",
-            percentile(panes, 50) * ms,
-            "ms",
-            detail={"changes": len(panes)},
-        ),
-        Result(
-            "live",
-            "alloc change -> pane p95",
-            percentile(panes, 95) * ms,
-            "ms",
-            target=250.0,
-            detail={"changes": len(panes)},
-        ),
+        *latency("live", "event -> row", rows, 100.0, "events"),
+        *latency("live", "alloc change -> pane", panes, 250.0, "changes"),
     ]

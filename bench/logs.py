@@ -6,7 +6,7 @@ import re
 import time
 
 from bench.session import RUNNING_SPACE, Session, show_only
-from bench.stats import Result, percentile
+from bench.stats import Result, latency
 from bench.term import Terminal, Timeout, rss_mb
 
 SPACE = RUNNING_SPACE
@@ -53,7 +53,6 @@ def run(quick: bool) -> list[Result]:
             raise Timeout(f"the last of {lines} lines never showed")
         after = rss_mb(term.pid)
     seconds = done_at - started
-    ms = 1000
     return [
         Result(
             "logs",
@@ -73,19 +72,5 @@ def run(quick: bool) -> list[Result]:
             target=100.0,
             detail={"after_mb": round(after, 1), "peak_mb": round(peak, 1)},
         ),
-        Result(
-            "logs",
-            "keypress while streaming p50",
-            percentile(keys, 50) * ms,
-            "ms",
-            detail={"keys": len(keys)},
-        ),
-        Result(
-            "logs",
-            "keypress while streaming p95",
-            percentile(keys, 95) * ms,
-            "ms",
-            target=100.0,
-            detail={"keys": len(keys)},
-        ),
+        *latency("logs", "keypress while streaming", keys, 100.0, "keys"),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bench.session import Session
-from bench.stats import Result, median, percentile
+from bench.stats import Result, latency, median
 
 #: Typed one key at a time; each prefix is a filter the table must apply and redraw.
 QUERIES = ["desktop", "eu-central", "running", "!stopped", "alice"]
@@ -53,19 +53,5 @@ def run(quick: bool) -> list[Result]:
         Result("scale", "100 spaces listed", median(small) * 1000, "ms", detail=detail),
         Result("scale", "10,000 spaces listed", median(large) * 1000, "ms", detail=detail),
         Result("scale", "load(10,000) / load(100)", ratio, "x", target=5.0, detail=detail),
-        Result(
-            "scale",
-            "filter key -> redraw p50 (10,000)",
-            percentile(typed, 50) * 1000,
-            "ms",
-            detail={"keys": len(typed)},
-        ),
-        Result(
-            "scale",
-            "filter key -> redraw p95 (10,000)",
-            percentile(typed, 95) * 1000,
-            "ms",
-            target=50.0,
-            detail={"keys": len(typed)},
-        ),
+        *latency("scale", "filter key -> redraw (10,000 spaces)", typed, 50.0, "keys"),
     ]

@@ -41,3 +41,12 @@ class Result:
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": self.ok}
+
+
+def latency(group: str, name: str, seconds: Sequence[float], target_ms: float, counted: str) -> list[Result]:
+    """p50 and p95 of `seconds` in ms (the target applies to p95); `counted` names the samples."""
+    detail = {counted: len(seconds)}
+    return [
+        Result(group, f"{name} p50", percentile(seconds, 50) * 1000, "ms", detail=detail),
+        Result(group, f"{name} p95", percentile(seconds, 95) * 1000, "ms", target=target_ms, detail=detail),
+    ]
