@@ -199,11 +199,6 @@ async def test_sync_still_loads_when_the_feed_cannot_connect(alice: KnotClient, 
     await updates.aclose()
 
 
-async def _items(sync: SpaceSync, *, initial_load: bool = True) -> AsyncIterator[object]:
-    async for item in sync.run(initial_load=initial_load):
-        yield item
-
-
 def _quick_sync(client: KnotClient, store: SpaceStore) -> SpaceSync:
     return SpaceSync(client, store, feed=lambda c: event_feed(c, backoff=FAST_BACKOFF), retry=0.05)
 
@@ -229,54 +224,38 @@ async def _changed_description(
     return seen
 
 
-async def test_a_refetch_the_server_fails_once_is_retried_quietly(alice: KnotClient, sim: Simulator) -> None:
-    """A 500 or a refused connection on a refetch (knot restarting) is retried, not reported."""
+async def _loaded(client: KnotClient) -> tuple[SpaceStore, AsyncIterator[object]]:
+    """A quick-retrying sync past its first snapshot: the store and the sync's items."""
     store = SpaceStore()
-    sync = _quick_sync(alice, store)
-    items = _items(sync)
+    items = _quick_sync(client, store).run()
     await next_of(items, StoreUpdate)
+    return store, items
+
+
+@pytest.mark.parametrize(
+    ("status", "count", "reported", "applied"),
+    [
+        (500, LOAD_ATTEMPTS - 1, [], True),  # knot restarting: retried quietly, then read
+        (503, LOAD_ATTEMPTS, [503], False),  # keeps failing: said once
+        (403, 1, [403], False),  # the request's fault: said at once, not retried
+    ],
+)
+async def test_a_failing_refetch_is_retried_only_when_the_server_failed(
+    alice: KnotClient, sim: Simulator, status: int, count: int, reported: list[int], applied: bool
+) -> None:
+    store, items = await _loaded(alice)
     scratch = next(s for s in store.spaces.values() if s.name == "scratch")
-    sim.chaos.fail(500, f"/api/spaces/{scratch.space_id}", count=LOAD_ATTEMPTS - 1)
-    seen = await _changed_description(sim, items, scratch.space_id, "after two failures")
-    assert not [item for item in seen if isinstance(item, SyncError)]
-    assert store.spaces[scratch.space_id].description == "after two failures"
-    await items.aclose()
-
-
-async def test_a_refetch_that_keeps_failing_is_reported_once(alice: KnotClient, sim: Simulator) -> None:
-    store = SpaceStore()
-    sync = _quick_sync(alice, store)
-    items = _items(sync)
-    await next_of(items, StoreUpdate)
-    scratch = next(s for s in store.spaces.values() if s.name == "scratch")
-    sim.chaos.fail(503, f"/api/spaces/{scratch.space_id}", count=LOAD_ATTEMPTS)
-    seen = await _changed_description(sim, items, scratch.space_id, "never read")
-    errors = [item for item in seen if isinstance(item, SyncError)]
-    assert len(errors) == 1 and errors[0].error.status == 503
-    assert store.spaces[scratch.space_id].description != "never read"
-    await items.aclose()
-
-
-async def test_a_request_refused_by_knot_is_reported_at_once(alice: KnotClient, sim: Simulator) -> None:
-    """A 4xx is the request's fault: trying again would not help, so it is said straight away."""
-    store = SpaceStore()
-    sync = _quick_sync(alice, store)
-    items = _items(sync)
-    await next_of(items, StoreUpdate)
-    scratch = next(s for s in store.spaces.values() if s.name == "scratch")
-    sim.chaos.fail(403, f"/api/spaces/{scratch.space_id}")
-    seen = await _changed_description(sim, items, scratch.space_id, "forbidden")
-    assert [item.error.status for item in seen if isinstance(item, SyncError)] == [403]
+    sim.chaos.fail(status, f"/api/spaces/{scratch.space_id}", count=count)
+    seen = await _changed_description(sim, items, scratch.space_id, "changed")
+    assert [item.error.status for item in seen if isinstance(item, SyncError)] == reported
+    assert (store.spaces[scratch.space_id].description == "changed") is applied
     await items.aclose()
 
 
 async def test_the_reload_after_a_reconnect_survives_a_failing_server(
     alice: KnotClient, sim: Simulator
 ) -> None:
-    store = SpaceStore()
-    sync = _quick_sync(alice, store)
-    items = _items(sync)
-    await next_of(items, StoreUpdate)
+    _store, items = await _loaded(alice)
     sim.chaos.fail(502, "/api/users/whoami", count=LOAD_ATTEMPTS - 1)
     sim.world.hub.close_all()
     seen: list[object] = []
