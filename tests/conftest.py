@@ -14,6 +14,7 @@ from knot_tui.knot.connection import Connection
 from knot_tui.nomad.consul import ConsulClient
 from knot_tui.nomad.gateway import NomadGateway, NomadStreams
 from knot_tui.sim import Simulator, SimulatorOptions
+from knot_tui.sim.world import SimTemplate, World
 
 #: Simulated durations run 100 times faster in tests.
 FAST = 0.01
@@ -45,6 +46,20 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 async def sim() -> AsyncIterator[Simulator]:
     async with Simulator(SimulatorOptions(time_scale=FAST, seed=7)) as simulator:
         yield simulator
+
+
+def broken_image_template(world: World) -> SimTemplate:
+    """Debian Dev with an image Nomad cannot pull (not yet added to `world`)."""
+    debian = next(t for t in world.templates.values() if t.name == "Debian Dev")
+    broken = SimTemplate(
+        template_id=world.new_id(),
+        name="Broken Image",
+        job=debian.job,
+        volumes=debian.volumes,
+        fault="image-pull",
+    )
+    broken.rehash()
+    return broken
 
 
 def connection(sim: Simulator, who: str = "admin") -> Connection:

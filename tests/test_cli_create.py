@@ -9,7 +9,8 @@ import pytest
 from knot_tui.cli import main
 from knot_tui.sim import Simulator, SimulatorOptions
 from knot_tui.sim.thread import SimulatorThread
-from knot_tui.sim.world import SimTemplate
+
+from .conftest import broken_image_template
 
 
 @pytest.fixture
@@ -68,15 +69,7 @@ def test_wait_reports_a_failed_allocation(
     sim_thread: SimulatorThread, capsys: pytest.CaptureFixture[str]
 ) -> None:
     running_sim = sim_thread.sim
-    debian = next(t for t in running_sim.world.templates.values() if t.name == "Debian Dev")
-    broken = SimTemplate(
-        template_id=running_sim.world.new_id(),
-        name="Broken Image",
-        job=debian.job,
-        volumes=debian.volumes,
-        fault="image-pull",
-    )
-    broken.rehash()
+    broken = broken_image_template(running_sim.world)
     sim_thread.run_sync(lambda: running_sim.world.templates.__setitem__(broken.template_id, broken))
     assert main(["create", "doomed", "--template", "Broken Image", "--wait", "--timeout", "60"]) == 1
     _, err = capsys.readouterr()

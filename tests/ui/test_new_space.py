@@ -11,6 +11,7 @@ from knot_tui.templates import UBUNTU_DESKTOP_NAME
 from knot_tui.ui.screens.new_space import NewSpaceScreen
 from knot_tui.ui.screens.progress import DONE, WARNING, ProgressScreen
 
+from ..conftest import broken_image_template
 from .helpers import RecordingApp, ready, settings_for
 
 SIZE = (150, 50)
@@ -203,17 +204,8 @@ async def test_create_without_starting(sim: Simulator) -> None:
 async def test_a_start_that_fails_says_why_and_c_stops_it(sim: Simulator) -> None:
     """An image Nomad cannot pull: the failed step names it, and `c` (offered now) stops the space."""
     from knot_tui.knot.models import SpaceState
-    from knot_tui.sim.world import SimTemplate
 
-    debian = next(t for t in sim.world.templates.values() if t.name == "Debian Dev")
-    broken = SimTemplate(
-        template_id=sim.world.new_id(),
-        name="Broken Image",
-        job=debian.job,
-        volumes=debian.volumes,
-        fault="image-pull",
-    )
-    broken.rehash()
+    broken = broken_image_template(sim.world)
     sim.world.templates[broken.template_id] = broken
     app = RecordingApp(settings_for(sim, "alice"))
     async with app.run_test(size=SIZE) as pilot:
