@@ -57,8 +57,18 @@ class SpaceLifecycle:
         self._bulk(spaces, running, "Restart", "restarting", "restart", "Their desktops and sessions end.")
 
     def _bulk(
-        self, marked: list[Space], eligible: list[Space], verb: str, pending: str, action: str, effect: str
+        self,
+        marked: list[Space],
+        eligible: list[Space],
+        verb: str,
+        pending: str,
+        action: str,
+        effect: str,
+        *,
+        ask: bool = True,
     ) -> None:
+        """Act on `eligible` (the rest of `marked` is left alone), after a confirmation listing
+        them when `ask`."""
         if not eligible:
             self.app.notify(
                 f"None of the {len(marked)} marked spaces can be {action}ed here.",
@@ -68,12 +78,17 @@ class SpaceLifecycle:
             return
 
         async def confirm_then_act() -> None:
+            if ask and not await confirmed():
+                return
+            await asyncio.gather(*(self._call(s, pending, action) for s in eligible))
+
+        async def confirmed() -> bool:
             n = len(eligible)
             message = f"{verb} {n} space{'s' if n > 1 else ''}? {effect}"
             left = len(marked) - n
             if left:
                 message += f"\n{left} marked space(s) are not in a state to {action} and are left alone."
-            confirmed = await self.app.push_screen_wait(
+            return await self.app.push_screen_wait(
                 ConfirmScreen(
                     f"{verb} spaces",
                     message,
@@ -82,8 +97,6 @@ class SpaceLifecycle:
                     danger=action != "start",
                 )
             )
-            if confirmed:
-                await asyncio.gather(*(self._call(s, pending, action) for s in eligible))
 
         self.app.run_worker(confirm_then_act(), group="actions", exit_on_error=False)
 
@@ -119,33 +132,18 @@ class SpaceLifecycle:
         self._run(space, "restarting", "restart")
 
     def stop(self, spaces: list[Space]) -> None:
+        """Stop these spaces; asks first for several, or for someone else's."""
         if self._refuse_read_only("stopping spaces"):
             return
         stoppable = [s for s in spaces if s.state in (SpaceState.RUNNING, SpaceState.STARTING)]
-        skipped = [s for s in spaces if s not in stoppable]
         if not stoppable:
             names = ", ".join(s.name for s in spaces)
             self.app.notify(
                 f"Nothing to stop: {names} is not running.", title="Cannot stop", severity="warning"
             )
             return
-        self.app.run_worker(self._stop(stoppable, skipped), group="actions", exit_on_error=False)
-
-    async def _stop(self, spaces: list[Space], skipped: list[Space]) -> None:
-        needs_confirm = len(spaces) > 1 or any(self._foreign(s) for s in spaces)
-        if needs_confirm:
-            items = [self._label(s) for s in spaces]
-            message = (
-                f"Stop {len(spaces)} space{'s' if len(spaces) > 1 else ''}? Their desktops and sessions end."
-            )
-            if skipped:
-                message += f"\n{len(skipped)} marked space(s) are not running and are left alone."
-            confirmed = await self.app.push_screen_wait(
-                ConfirmScreen("Stop spaces", message, items=items, confirm="Stop", danger=True)
-            )
-            if not confirmed:
-                return
-        await asyncio.gather(*(self._call(s, "stopping", "stop") for s in spaces))
+        ask = len(stoppable) > 1 or any(self._foreign(s) for s in stoppable)
+        self._bulk(spaces, stoppable, "Stop", "stopping", "stop", "Their desktops and sessions end.", ask=ask)
 
     def delete(self, space: Space) -> None:
         if self._refuse_read_only("deleting spaces"):
